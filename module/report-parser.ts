@@ -1,0 +1,586 @@
+/**
+ * Streaming parsers for the PRA reporting API's AccessSession and AccessSessionListing reports.
+ * The shape of what comes out is the contract of shared/docs/event-contract.md.
+ */
+import { PraApiError, ReportParseError } from './errors';
+import type { JumpGroup, Party, ReportItem, SessionEvent } from './events';
+import { MAX_DEPTH, streamXml, type XmlSink } from './xml-stream';
+
+export interface ParseOptions {
+  /**
+   * Events of one session held back until </session> so that session-level fields that come after
+   * session_details still reach them; past this many, events are emitted with what is known
+   * (bounded memory). Default 1000.
+   */
+  maxBufferedEvents?: number;
+}
+
+const DEFAULT_MAX_BUFFERED_EVENTS = 1000;
+
+/**
+ * Streams an AccessSession report. Yields, in document order, each session's events then its
+ * ReportSessionEnd item. The no-data <error> → yields nothing. Any other <error> (at any depth,
+ * including as root) → throws PraApiError(text). Malformed XML → ReportParseError with line and
+ * column.
+ *
+ * Session-level objects (jump_group, primary_customer, primary_rep) are shared, frozen, by the
+ * events of one session.
+ */
+export function parseAccessSessionReport(
+  input: AsyncIterable<Buffer | string>,
+  options: ParseOptions = {},
+): AsyncIterable<ReportItem> {
+  const maxBuffered = options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS;
+  if (!Number.isInteger(maxBuffered) || maxBuffered < 0) {
+    throw new RangeError(`maxBufferedEvents must be a non-negative integer, got ${maxBuffered}`);
+  }
+  return streamXml(input, new AccessSessionSink(maxBuffered));
+}
+
+/**
+ * Streams an AccessSessionListing report into the list of lsids (session_summary/@lsid), in
+ * order. No-data <error> or an empty <session_summary_list/> → []. Other <error> → PraApiError.
+ */
+export async function parseSessionListing(input: AsyncIterable<Buffer | string>): Promise<string[]> {
+  const lsids: string[] = [];
+  for await (const lsid of streamXml(input, new ListingSink())) lsids.push(lsid);
+  return lsids;
+}
+
+const NO_DATA =
+  /^No\s.*\s(?:matching your chosen criteria is available|found for the given search criteria)\.?$/is;
+
+/**
+ * True for PRA's "no data" texts: "No … report information matching your chosen criteria is
+ * available." (and variants: "No Support Team report information…", "No vault account activity
+ * matching…", "No archives found for the given search criteria.").
+ */
+export function isNoDataMessage(text: string): boolean {
+  return NO_DATA.test(text.trim());
+}
+
+/** Enough of an `<error>` text to recognise it and to show it; the rest is dropped. */
+const MAX_ERROR_TEXT = 4096;
+
+/**
+ * What both reports share: the expected root, and `<error>` recognised at any depth (PRA puts it
+ * as the root or inside the list). Everything inside an `<error>` is kept from the subclass.
+ */
+abstract class PraReportSink<T> implements XmlSink<T> {
+  protected out: T[] = [];
+  private errorDepth = 0;
+  private errorText = '';
+
+  constructor(private readonly rootName: string) {}
+
+  openElement(name: string, attributes: Readonly<Record<string, string>>, depth: number): void {
+    if (this.errorDepth !== 0) return;
+    if (name === 'error') {
+      this.errorDepth = depth;
+      this.errorText = '';
+    } else if (depth === 1 && name !== this.rootName) {
+      // An unexpected root (an HTML login page, another report type) must not read as "no sessions".
+      throw new ReportParseError(`unexpected root element <${name}>, expected <${this.rootName}>`);
+    } else {
+      this.open(name, attributes, depth);
+    }
+  }
+
+  closeElement(name: string, depth: number): void {
+    if (this.errorDepth === 0) {
+      this.close(name, depth);
+    } else if (depth === this.errorDepth) {
+      this.errorDepth = 0;
+      const message = this.errorText.trim();
+      if (!isNoDataMessage(message)) throw new PraApiError(message);
+    }
+  }
+
+  characters(text: string, depth: number): void {
+    if (this.errorDepth === 0) {
+      this.text(text, depth);
+    } else if (this.errorText.length < MAX_ERROR_TEXT) {
+      this.errorText += text.slice(0, MAX_ERROR_TEXT - this.errorText.length);
+    }
+  }
+
+  takeItems(): T[] | undefined {
+    if (this.out.length === 0) return undefined;
+    const items = this.out;
+    this.out = [];
+    return items;
+  }
+
+  protected abstract open(name: string, attributes: Readonly<Record<string, string>>, depth: number): void;
+  protected abstract close(name: string, depth: number): void;
+  protected abstract text(text: string, depth: number): void;
+}
+
+class ListingSink extends PraReportSink<string> {
+  constructor() {
+    super('session_summary_list');
+  }
+
+  protected open(name: string, attributes: Readonly<Record<string, string>>, depth: number): void {
+    if (depth !== 2 || name !== 'session_summary') return;
+    const lsid = attributes.lsid;
+    if (!lsid) throw new ReportParseError('session_summary without lsid');
+    this.out.push(lsid);
+  }
+
+  protected close(): void {}
+  protected text(): void {}
+}
+
+/** What an open element is; an element's meaning follows from its name and its parent's. */
+const enum Meaning {
+  Ignored,
+  Document,
+  Root,
+  Session,
+  ParticipantList,
+  Participant,
+  SessionDetails,
+  Event,
+  EventData,
+  Captured,
+}
+
+// Which field a captured text goes to.
+const enum Field {
+  JumpGroup,
+  PrimaryCustomer,
+  PrimaryRep,
+  FileTransferCount,
+  FileMoveCount,
+  FileDeleteCount,
+  PrivateIp,
+  PublicIp,
+  Hostname,
+  Os,
+  PerformedBy,
+  Destination,
+  Body,
+  EncodedBody,
+}
+
+type ParticipantFields = Pick<Party, 'private_ip' | 'public_ip' | 'hostname' | 'os'>;
+
+/** `performed_by` / `destination` as read: attributes and text, before any merge. */
+interface RawParty {
+  type: string | undefined;
+  name: string | undefined;
+  gsnumber: string | undefined;
+}
+
+interface RawEvent {
+  timestamp: string | undefined;
+  eventType: string | undefined;
+  performedBy: RawParty | undefined;
+  destination: RawParty | undefined;
+  data: Record<string, string> | undefined;
+  body: string | undefined;
+  encodedBody: string | undefined;
+}
+
+/** The session-level part of every event, built once per session (again if a field changes). */
+interface SessionHeader {
+  jump_group: JumpGroup | undefined;
+  primary_customer: Party | undefined;
+  primary_rep: Party | undefined;
+}
+
+class SessionState {
+  readonly participants = new Map<string, ParticipantFields>();
+  pending: RawEvent[] = [];
+  /** Set once the buffer overflowed: from then on events leave as soon as they are complete. */
+  streaming = false;
+  eventCount = 0;
+  startTime: number | null = null;
+  endTime: number | null = null;
+  jumpGroupName: string | undefined;
+  jumpGroupType: string | undefined;
+  primaryCustomer: RawParty | undefined;
+  primaryRep: RawParty | undefined;
+  fileTransferCount: string | undefined;
+  fileMoveCount: string | undefined;
+  fileDeleteCount: string | undefined;
+  private header: SessionHeader | undefined;
+
+  constructor(readonly lsid: string) {}
+
+  /** Call after changing any session-level field. */
+  changed(): void {
+    this.header = undefined;
+  }
+
+  getHeader(): SessionHeader {
+    if (this.header === undefined) {
+      const jumpGroup: JumpGroup = {};
+      if (this.jumpGroupName) jumpGroup.name = this.jumpGroupName;
+      if (this.jumpGroupType) jumpGroup.type = this.jumpGroupType;
+      this.header = {
+        jump_group: nonEmpty(Object.freeze(jumpGroup)),
+        primary_customer: this.primaryParty(this.primaryCustomer),
+        primary_rep: this.primaryParty(this.primaryRep),
+      };
+    }
+    return this.header;
+  }
+
+  /** `{type, name, gsnumber}` then, if asked, the participant fields of that gsnumber. */
+  party(raw: RawParty | undefined, withParticipant: boolean): Party | undefined {
+    if (raw === undefined) return undefined;
+    const party: Party = {};
+    if (raw.type) party.type = raw.type;
+    if (raw.name) party.name = raw.name;
+    if (raw.gsnumber) {
+      party.gsnumber = raw.gsnumber;
+      if (withParticipant) {
+        const fields = this.participants.get(raw.gsnumber);
+        // Copied one by one: the contract's key order, not the order of the XML children.
+        if (fields !== undefined) {
+          if (fields.private_ip !== undefined) party.private_ip = fields.private_ip;
+          if (fields.public_ip !== undefined) party.public_ip = fields.public_ip;
+          if (fields.hostname !== undefined) party.hostname = fields.hostname;
+          if (fields.os !== undefined) party.os = fields.os;
+        }
+      }
+    }
+    return nonEmpty(party);
+  }
+
+  private primaryParty(raw: RawParty | undefined): Party | undefined {
+    const party = this.party(raw, true);
+    return party === undefined ? undefined : Object.freeze(party);
+  }
+}
+
+function nonEmpty<T extends object>(value: T): T | undefined {
+  for (const key in value) if (Object.hasOwn(value, key)) return value;
+  return undefined;
+}
+
+function rawParty(type: string | undefined, gsnumber: string | undefined): RawParty {
+  return { type, name: undefined, gsnumber };
+}
+
+/** Unix seconds from a `timestamp` attribute; null when missing, empty or not a number. */
+function unixSeconds(value: string | undefined): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) ? seconds : null;
+}
+
+const WHITESPACE_ONLY = /^\s*$/;
+
+class AccessSessionSink extends PraReportSink<ReportItem> {
+  private readonly meaning = new Uint8Array(MAX_DEPTH + 1);
+  private session: SessionState | undefined;
+  private event: RawEvent | undefined;
+  private party: RawParty | undefined;
+  private participant: ParticipantFields | undefined;
+  private captureField = Field.JumpGroup;
+  private captureDepth = 0;
+  private captureText = '';
+  private captureHadChild = false;
+
+  constructor(private readonly maxBuffered: number) {
+    super('session_list');
+    this.meaning[0] = Meaning.Document;
+  }
+
+  protected open(name: string, attributes: Readonly<Record<string, string>>, depth: number): void {
+    let meaning: Meaning = Meaning.Ignored;
+    switch (this.meaning[depth - 1]) {
+      case Meaning.Document:
+        meaning = Meaning.Root;
+        break;
+      case Meaning.Root:
+        if (name === 'session') {
+          const lsid = attributes.lsid;
+          if (!lsid) throw new ReportParseError('session without lsid');
+          this.session = new SessionState(lsid);
+          meaning = Meaning.Session;
+        }
+        break;
+      case Meaning.Session:
+        meaning = this.openSessionChild(name, attributes, depth);
+        break;
+      case Meaning.ParticipantList:
+        if (name === 'customer' || name === 'representative') {
+          this.participant = this.participantFor(attributes.gsnumber);
+          meaning = Meaning.Participant;
+        }
+        break;
+      case Meaning.Participant:
+        meaning = this.openParticipantChild(name, depth);
+        break;
+      case Meaning.SessionDetails:
+        if (name === 'event') {
+          this.event = {
+            timestamp: attributes.timestamp,
+            eventType: attributes.event_type,
+            performedBy: undefined,
+            destination: undefined,
+            data: undefined,
+            body: undefined,
+            encodedBody: undefined,
+          };
+          meaning = Meaning.Event;
+        }
+        break;
+      case Meaning.Event:
+        meaning = this.openEventChild(name, attributes, depth);
+        break;
+      case Meaning.EventData:
+        if (name === 'value') this.addDataValue(attributes);
+        break;
+      case Meaning.Captured:
+        this.captureHadChild = true;
+        break;
+    }
+    this.meaning[depth] = meaning;
+  }
+
+  private openSessionChild(
+    name: string,
+    attributes: Readonly<Record<string, string>>,
+    depth: number,
+  ): Meaning {
+    const session = this.session!;
+    switch (name) {
+      case 'start_time':
+        session.startTime = unixSeconds(attributes.timestamp);
+        return Meaning.Ignored;
+      case 'end_time':
+        session.endTime = unixSeconds(attributes.timestamp);
+        return Meaning.Ignored;
+      case 'jump_group':
+        session.jumpGroupType = attributes.type;
+        session.changed();
+        return this.capture(Field.JumpGroup, depth);
+      case 'primary_customer':
+        session.primaryCustomer = this.party = rawParty(undefined, attributes.gsnumber);
+        session.changed();
+        return this.capture(Field.PrimaryCustomer, depth);
+      case 'primary_rep':
+        session.primaryRep = this.party = rawParty(undefined, attributes.gsnumber);
+        session.changed();
+        return this.capture(Field.PrimaryRep, depth);
+      case 'file_transfer_count':
+        return this.capture(Field.FileTransferCount, depth);
+      case 'file_move_count':
+        return this.capture(Field.FileMoveCount, depth);
+      case 'file_delete_count':
+        return this.capture(Field.FileDeleteCount, depth);
+      case 'customer_list':
+      case 'rep_list':
+        return Meaning.ParticipantList;
+      case 'session_details':
+        return Meaning.SessionDetails;
+      default:
+        return Meaning.Ignored;
+    }
+  }
+
+  private participantFor(gsnumber: string | undefined): ParticipantFields | undefined {
+    if (!gsnumber) return undefined;
+    const session = this.session!;
+    let fields = session.participants.get(gsnumber);
+    if (fields === undefined) {
+      fields = {};
+      session.participants.set(gsnumber, fields);
+    }
+    return fields;
+  }
+
+  private openParticipantChild(name: string, depth: number): Meaning {
+    if (this.participant === undefined) return Meaning.Ignored;
+    switch (name) {
+      case 'private_ip':
+        return this.capture(Field.PrivateIp, depth);
+      case 'public_ip':
+        return this.capture(Field.PublicIp, depth);
+      case 'hostname':
+        return this.capture(Field.Hostname, depth);
+      case 'os':
+        return this.capture(Field.Os, depth);
+      default:
+        return Meaning.Ignored;
+    }
+  }
+
+  private openEventChild(name: string, attributes: Readonly<Record<string, string>>, depth: number): Meaning {
+    const event = this.event!;
+    switch (name) {
+      case 'performed_by':
+        event.performedBy = this.party = rawParty(attributes.type, attributes.gsnumber);
+        return this.capture(Field.PerformedBy, depth);
+      case 'destination':
+        event.destination = this.party = rawParty(attributes.type, attributes.gsnumber);
+        return this.capture(Field.Destination, depth);
+      case 'data':
+        return Meaning.EventData;
+      case 'body':
+        return this.capture(Field.Body, depth);
+      case 'encoded_body':
+        return this.capture(Field.EncodedBody, depth);
+      default:
+        return Meaning.Ignored;
+    }
+  }
+
+  private addDataValue(attributes: Readonly<Record<string, string>>): void {
+    const name = attributes.name;
+    if (!name) return;
+    const event = this.event!;
+    const data = (event.data ??= {});
+    const value = attributes.value ?? '';
+    if (name === '__proto__') {
+      // A plain assignment would set the prototype instead of adding the key.
+      Object.defineProperty(data, name, { value, enumerable: true, writable: true, configurable: true });
+    } else {
+      data[name] = value;
+    }
+  }
+
+  private capture(field: Field, depth: number): Meaning {
+    this.captureField = field;
+    this.captureDepth = depth;
+    this.captureText = '';
+    this.captureHadChild = false;
+    return Meaning.Captured;
+  }
+
+  protected text(text: string, depth: number): void {
+    if (depth === this.captureDepth) this.captureText += text;
+  }
+
+  protected close(_name: string, depth: number): void {
+    switch (this.meaning[depth]) {
+      case Meaning.Captured:
+        this.endCapture();
+        break;
+      case Meaning.Event:
+        this.endEvent(this.event!);
+        this.event = undefined;
+        break;
+      case Meaning.Participant:
+        this.participant = undefined;
+        break;
+      case Meaning.Session:
+        this.endSession(this.session!);
+        this.session = undefined;
+        break;
+    }
+  }
+
+  private endCapture(): void {
+    let text = this.captureText;
+    // Indentation around child elements is layout, not a value; a leaf's text is kept as is.
+    if (this.captureHadChild && WHITESPACE_ONLY.test(text)) text = '';
+    this.captureDepth = 0;
+    this.captureText = '';
+    const session = this.session!;
+    switch (this.captureField) {
+      case Field.JumpGroup:
+        session.jumpGroupName = text;
+        session.changed();
+        break;
+      case Field.PrimaryCustomer:
+      case Field.PrimaryRep:
+        this.party!.name = text;
+        session.changed();
+        break;
+      case Field.PerformedBy:
+      case Field.Destination:
+        this.party!.name = text;
+        break;
+      case Field.FileTransferCount:
+        session.fileTransferCount = text;
+        break;
+      case Field.FileMoveCount:
+        session.fileMoveCount = text;
+        break;
+      case Field.FileDeleteCount:
+        session.fileDeleteCount = text;
+        break;
+      case Field.PrivateIp:
+      case Field.PublicIp:
+      case Field.Hostname:
+      case Field.Os:
+        this.setParticipantField(this.captureField, text);
+        break;
+      case Field.Body:
+        this.event!.body = text;
+        break;
+      case Field.EncodedBody:
+        this.event!.encodedBody = text;
+        break;
+    }
+  }
+
+  private setParticipantField(field: Field, text: string): void {
+    // PRA writes "Unknown" for what it did not collect; that is no value.
+    if (text === '' || text === 'Unknown') return;
+    const participant = this.participant!;
+    if (field === Field.PrivateIp) participant.private_ip = text;
+    else if (field === Field.PublicIp) participant.public_ip = text;
+    else if (field === Field.Hostname) participant.hostname = text;
+    else participant.os = text;
+    this.session!.changed();
+  }
+
+  private endEvent(event: RawEvent): void {
+    const session = this.session!;
+    if (session.streaming) {
+      this.emit(session, event);
+      return;
+    }
+    session.pending.push(event);
+    if (session.pending.length > this.maxBuffered) {
+      this.flush(session);
+      session.streaming = true;
+    }
+  }
+
+  private endSession(session: SessionState): void {
+    this.flush(session);
+    this.out.push({
+      kind: 'session',
+      lsid: session.lsid,
+      startTime: session.startTime,
+      endTime: session.endTime,
+      eventCount: session.eventCount,
+    });
+  }
+
+  private flush(session: SessionState): void {
+    for (const event of session.pending) this.emit(session, event);
+    session.pending = [];
+  }
+
+  private emit(session: SessionState, raw: RawEvent): void {
+    const header = session.getHeader();
+    // Built key by key in the contract's order, so that JSON.stringify matches it byte for byte.
+    const event = {} as SessionEvent;
+    if (raw.timestamp) event.timestamp = raw.timestamp;
+    if (raw.eventType) event.event_type = raw.eventType;
+    const performedBy = session.party(raw.performedBy, true);
+    if (performedBy !== undefined) event.performed_by = performedBy;
+    if (raw.data !== undefined) event.data = raw.data;
+    const destination = session.party(raw.destination, false);
+    if (destination !== undefined) event.destination = destination;
+    const body = raw.encodedBody ? Buffer.from(raw.encodedBody, 'base64').toString('utf8') : raw.body;
+    if (body) event.body = body;
+    event.session_id = session.lsid;
+    if (header.jump_group !== undefined) event.jump_group = header.jump_group;
+    if (header.primary_customer !== undefined) event.primary_customer = header.primary_customer;
+    if (header.primary_rep !== undefined) event.primary_rep = header.primary_rep;
+    if (session.fileTransferCount) event.file_transfer_count = session.fileTransferCount;
+    if (session.fileMoveCount) event.file_move_count = session.fileMoveCount;
+    if (session.fileDeleteCount) event.file_delete_count = session.fileDeleteCount;
+    this.out.push({ kind: 'event', lsid: session.lsid, index: session.eventCount++, event });
+  }
+}
