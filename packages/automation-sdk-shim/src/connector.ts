@@ -1,0 +1,210 @@
+import axios from 'axios';
+import { IntakePushError, TriggerConfigurationError, describeError } from './errors';
+import { httpStatus } from './http';
+import { type CommonMetrics, createCommonMetrics } from './metrics';
+import type { Module } from './module';
+import { optionalText } from './platform';
+import { RetryAbortedError, exponentialBackoff, retry } from './retry';
+import type { TriggerOptions } from './timings';
+import { Trigger } from './trigger';
+
+export interface ConnectorConfiguration {
+  intake_key: string;
+  intake_server?: string | null;
+}
+
+export interface PushOptions {
+  signal?: AbortSignal;
+}
+
+/** Contract §5 limits, in UTF-8 bytes (stricter than the SDK's code points, contract §11.1). */
+export const EVENT_BYTES_MAX_SIZE = 250_000;
+/** The whole serialised request body, envelope and re-escaping included; the intake answers 413 above it. */
+export const REQUEST_BYTES_MAX_SIZE = 10_485_760;
+const PARALLEL_CHUNKS = 4;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
+
+/** A Trigger that pushes events to a Sekoia intake (`push_events_to_intakes`). */
+export abstract class Connector<
+  C extends ConnectorConfiguration = ConnectorConfiguration,
+> extends Trigger<C> {
+  readonly commonMetrics: CommonMetrics;
+  protected override secondsWithoutEvents = 21600;
+
+  constructor(module: Module, name: string, options?: TriggerOptions) {
+    super(module, name, options);
+    this.commonMetrics = createCommonMetrics(this.metricsRegistry);
+  }
+
+  /**
+   * Sends `events` (objects are JSON-serialised, strings sent as they are) and returns the intake's event ids
+   * in chunk order. DEVIATION: where the SDK drops a chunk silently after 1 h of retries, this THROWS
+   * IntakePushError, so that the caller keeps its checkpoint and the events are sent again later.
+   * stop() and `options.signal` end the retries with IntakePushError(aborted=true); stop() lets requests
+   * already in flight finish (their events may be accepted), the caller's signal cancels them.
+   */
+  async pushEventsToIntakes(events: Array<string | object>, options: PushOptions = {}): Promise<string[]> {
+    if (events.length === 0) return [];
+    this.markEventsSent();
+    const started = process.hrtime.bigint();
+    const url = this.batchUrl();
+    const intakeKey = this.configuration.intake_key;
+
+    const { encoded, discarded } = encodeEvents(events);
+    if (discarded > 0) {
+      this.commonMetrics.discardedEvents.inc(discarded);
+      this.log(`${discarded} too long events were discarded (length > 250kb)`, 'info');
+    }
+    const chunks = buildChunkBodies(intakeKey, encoded);
+    const results = await this.sendChunks(url, intakeKey, chunks, options.signal);
+
+    this.commonMetrics.forwardedEvents.inc(encoded.length);
+    this.commonMetrics.forwardEventsDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return results.flat();
+  }
+
+  protected override loadConfiguration(): C {
+    const configuration = super.loadConfiguration();
+    // DefaultConnectorConfiguration: intake_key is a required string, null rejected.
+    if (typeof configuration.intake_key !== 'string' || configuration.intake_key === '') {
+      throw new TriggerConfigurationError('Trigger configuration is invalid: /intake_key is required');
+    }
+    return configuration;
+  }
+
+  /** base = intake_server when truthy, else `intake_url`; then `/` only if missing, then `batch` (contract §11.5). */
+  private batchUrl(): string {
+    const base = this.configuration.intake_server || optionalText(this.module, 'intake_url');
+    if (!base) {
+      throw new TriggerConfigurationError(
+        'No intake server: set intake_server or the intake_url configuration',
+      );
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(base);
+    } catch {
+      throw new TriggerConfigurationError('intake_server is not a valid URL');
+    }
+    if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopback(parsed.hostname))) {
+      throw new TriggerConfigurationError('intake_server must use https');
+    }
+    return `${base}${base.endsWith('/') ? '' : '/'}batch`;
+  }
+
+  /** Up to PARALLEL_CHUNKS at once; after a final failure no new chunk starts. */
+  private async sendChunks(
+    url: string,
+    intakeKey: string,
+    chunks: ChunkBody[],
+    callerSignal: AbortSignal | undefined,
+  ): Promise<string[][]> {
+    const results: string[][] = chunks.map(() => []);
+    const waitSignal = callerSignal ? AbortSignal.any([callerSignal, this.stopSignal]) : this.stopSignal;
+    let failure: IntakePushError | undefined;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length && !failure) {
+        const index = next++;
+        try {
+          results[index] = await this.sendChunk(url, intakeKey, chunks[index].body, waitSignal, callerSignal);
+        } catch (error) {
+          failure ??= this.toPushError(error, chunks[index].count, waitSignal);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_CHUNKS, chunks.length) }, worker));
+    if (failure) {
+      throw new IntakePushError(failure.message, failure.aborted, failure.status, results.flat());
+    }
+    return results;
+  }
+
+  private async sendChunk(
+    url: string,
+    intakeKey: string,
+    body: string,
+    waitSignal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<string[]> {
+    const response = await retry(
+      () =>
+        axios.post<unknown>(url, body, {
+          headers: { 'User-Agent': `sekoiaio-connector-${intakeKey}`, 'Content-Type': 'application/json' },
+          timeout: this.timings.httpTimeoutMs,
+          signal: callerSignal,
+          maxBodyLength: Infinity,
+          maxContentLength: Infinity,
+        }),
+      {
+        maxElapsedMs: this.timings.pushRetryMaxElapsedMs,
+        // Contract §11.3: every failure is retried, 4xx included, as the SDK does.
+        delayMs: exponentialBackoff(1000, this.timings.pushRetryMaxDelayMs),
+        signal: waitSignal,
+      },
+    );
+    const ids = (response.data as { event_ids?: unknown } | undefined)?.event_ids;
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  }
+
+  private toPushError(error: unknown, count: number, waitSignal: AbortSignal): IntakePushError {
+    const cause = error instanceof RetryAbortedError ? error.lastError : error;
+    const status = httpStatus(cause);
+    if (waitSignal.aborted) {
+      return new IntakePushError(`Push of ${count} events aborted`, true, status);
+    }
+    const message = `Failed to forward ${count} events: ${describeError(cause)}`;
+    this.log(message, 'error');
+    return new IntakePushError(this.module.masker.mask(message), false, status);
+  }
+}
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+interface ChunkBody {
+  body: string;
+  count: number;
+}
+
+/** Each event as the string sent in `jsons`, and how many were over the size limit. */
+function encodeEvents(events: Array<string | object>): { encoded: string[]; discarded: number } {
+  const encoded: string[] = [];
+  let discarded = 0;
+  for (const event of events) {
+    const text = typeof event === 'string' ? event : JSON.stringify(event);
+    if (Buffer.byteLength(text, 'utf8') > EVENT_BYTES_MAX_SIZE) discarded += 1;
+    else encoded.push(text);
+  }
+  return { encoded, discarded };
+}
+
+/**
+ * Request bodies `{"intake_key":…,"jsons":[…]}` of at most REQUEST_BYTES_MAX_SIZE bytes each, sized
+ * incrementally from each element's escaped form (each event string is JSON-escaped again inside `jsons`).
+ */
+function buildChunkBodies(intakeKey: string, encoded: string[]): ChunkBody[] {
+  const prefix = `{"intake_key":${JSON.stringify(intakeKey)},"jsons":[`;
+  const suffix = ']}';
+  const envelopeBytes = Buffer.byteLength(prefix, 'utf8') + Buffer.byteLength(suffix, 'utf8');
+  const chunks: ChunkBody[] = [];
+  let parts: string[] = [];
+  let size = envelopeBytes;
+  const close = (): void => {
+    if (parts.length > 0) chunks.push({ body: `${prefix}${parts.join(',')}${suffix}`, count: parts.length });
+    parts = [];
+    size = envelopeBytes;
+  };
+  for (const text of encoded) {
+    const element = JSON.stringify(text);
+    const bytes = Buffer.byteLength(element, 'utf8');
+    // +1 for the comma before every element but the first.
+    if (parts.length > 0 && size + 1 + bytes > REQUEST_BYTES_MAX_SIZE) close();
+    size += bytes + (parts.length > 0 ? 1 : 0);
+    parts.push(element);
+  }
+  close();
+  return chunks;
+}
