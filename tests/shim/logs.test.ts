@@ -1,0 +1,103 @@
+import {
+  DEFAULT_INTAKE_KEY,
+  DEFAULT_TOKEN,
+  startSekoiaSimulator,
+  type SekoiaSimulator,
+} from '../../simulator/sekoia';
+import { SECRET, Sandbox, makeConnector, waitForStop } from './helpers';
+
+let sim: SekoiaSimulator;
+let sandbox: Sandbox;
+beforeEach(async () => {
+  sim = await startSekoiaSimulator();
+  sandbox = new Sandbox().platform(sim);
+});
+afterEach(async () => {
+  await sim.close();
+  sandbox.cleanup();
+});
+
+const logRequests = (): number => sim.requests.filter((r) => r.path === '/logs').length;
+
+describe('logs API (contract §4)', () => {
+  it('sends entries in one batch when the buffer reaches 50', async () => {
+    const { connector } = makeConnector(sandbox);
+    for (let i = 0; i < 50; i++) connector.log(`line ${i}`, 'info');
+    await sim.waitFor(() => sim.logs.length === 50);
+    expect(logRequests()).toBe(1);
+    const request = sim.requests.find((r) => r.path === '/logs');
+    expect(request?.headers.authorization).toBe(`Bearer ${DEFAULT_TOKEN}`);
+    expect(sim.logs[0]).toEqual({
+      date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/),
+      level: 'info',
+      message: 'line 0',
+    });
+  });
+
+  it('flushes on the timer once execute() runs', async () => {
+    const { connector } = makeConnector(
+      sandbox,
+      async (self) => {
+        self.log('from run');
+        await waitForStop(self);
+      },
+      { logFlushIntervalMs: 30 },
+    );
+    const done = connector.execute();
+    await sim.waitFor(() => sim.logs.some((l) => l.message === 'from run'));
+    connector.stop();
+    await done;
+  });
+
+  it('flushes error and critical at once, sends only one critical, mutes repeats but not on stdout', async () => {
+    const { connector, stdout } = makeConnector(sandbox);
+    connector.log('same', 'info');
+    connector.log('same', 'info');
+    connector.log('same', 'info');
+    connector.log('first', 'critical');
+    connector.log('second', 'critical');
+    await sim.waitFor(() => sim.logs.some((l) => l.message === 'second'));
+    expect(sim.logs.map((l) => [l.level, l.message])).toEqual([
+      ['info', 'same'],
+      ['critical', 'first'],
+      ['error', 'second'],
+    ]);
+    expect(stdout.lines.filter((l) => l.message === 'same')).toHaveLength(3);
+    expect(stdout.lines[0]).toMatchObject({ level: 'info', logger: 'test_connector', message: 'same' });
+    expect(stdout.lines[0].timestamp).toEqual(expect.any(String));
+  });
+
+  it('masks module secrets, the intake key and the token everywhere', async () => {
+    const { connector, stdout } = makeConnector(sandbox);
+    void connector.module.configuration;
+    const message = `secret=${SECRET} key=${DEFAULT_INTAKE_KEY} token=${DEFAULT_TOKEN}`;
+    connector.log(message, 'error');
+    connector.logException(new Error(`boom ${SECRET}`), 'Failed');
+    await sim.waitFor(() => sim.logs.length === 2);
+    expect(sim.logs[0].message).toBe('secret=*** key=*** token=***');
+    expect(sim.logs[1].message).toBe('Failed\nError: boom ***');
+    const all = stdout.text.join('');
+    for (const value of [SECRET, DEFAULT_INTAKE_KEY, DEFAULT_TOKEN]) {
+      expect(all).not.toContain(value);
+      expect(JSON.stringify(sim.logs)).not.toContain(value);
+    }
+  });
+
+  it('drops a batch the logs API keeps refusing, without throwing, and says so on stdout', async () => {
+    sandbox.config('url_logs', `${sim.url}/nowhere`);
+    const { connector, stdout } = makeConnector(sandbox);
+    connector.log('lost', 'error');
+    await connector.flushLogs();
+    expect(sim.requests.filter((r) => r.path === '/nowhere')).toHaveLength(10);
+    expect(stdout.lines.some((l) => String(l.message).startsWith('Dropped 1 log entries'))).toBe(true);
+  });
+
+  it('writes to stdout only when no logs API is configured', async () => {
+    const bare = new Sandbox();
+    const { connector, stdout } = makeConnector(bare);
+    connector.log('local only', 'error');
+    await connector.flushLogs();
+    expect(stdout.lines.some((l) => l.message === 'local only')).toBe(true);
+    bare.cleanup();
+  });
+});
