@@ -1,0 +1,446 @@
+/**
+ * A BeyondTrust PRA tenant on loopback: OAuth client-credentials token endpoint and the reporting
+ * API (AccessSessionListing, AccessSession), following ../../shared/docs/pra-api.md, plus a control
+ * API to change the data, inject failures and wait for requests without sleeping.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { SessionGenerator } from './data';
+import { parseReportQuery, selectSessions } from './query';
+import { accessSessionChunks, collect, listingChunks, renderError, type XmlStyle } from './render';
+import type {
+  AddSessionInput,
+  AutoGrowOptions,
+  FaultTarget,
+  PraFault,
+  PraNamespace,
+  PraSimulator,
+  PraSimulatorOptions,
+  RecordedRequest,
+  SessionFailureMode,
+  SimEvent,
+  SimSession,
+} from './types';
+
+export * from './types';
+export { NAMESPACE_URIS, NO_DATA_BODY, renderEvent } from './render';
+
+/** PRA keeps at most this many valid tokens per API account; the next one evicts the oldest. */
+const MAX_TOKENS = 30;
+const XML_TYPE = 'text/xml; charset=UTF-8';
+const JSON_TYPE = 'application/json';
+
+/** A reply before faults shape it: status, headers and a body produced chunk by chunk. */
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: Iterable<string>;
+  /** Destroy the socket once the body is written instead of ending the response cleanly. */
+  destroyAtEnd?: boolean;
+  returned?: string[];
+  lsids?: string[];
+  fault?: RecordedRequest['fault'];
+}
+
+function textReply(
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Reply {
+  return { status, headers: { 'Content-Type': contentType, ...headers }, body: [body] };
+}
+
+function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): Reply {
+  return textReply(status, JSON_TYPE, JSON.stringify(value), headers);
+}
+
+function targetOf(path: string): FaultTarget | undefined {
+  if (path === '/oauth2/token') return 'token';
+  if (path === '/api/reporting') return 'reporting';
+  return undefined;
+}
+
+/** `Basic base64(id:secret)` → [id, secret]; the secret may itself contain colons. */
+function basicCredentials(header: string | undefined): [string, string] | undefined {
+  const m = /^Basic\s+(\S+)$/i.exec(header ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+}
+
+/**
+ * A TCP RST rather than a FIN: with `Connection: close` a body may be delimited by the close itself,
+ * so only a reset lets the client tell a cut transfer from a complete one, as with a real reset.
+ */
+function resetConnection(res: ServerResponse): void {
+  if (res.socket) res.socket.resetAndDestroy();
+  else res.destroy();
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+class Simulator implements PraSimulator {
+  readonly requests: RecordedRequest[] = [];
+  readonly sessions: SimSession[];
+  url = '';
+  private issued = 0;
+  /** Valid tokens, oldest first, with their expiry in unix seconds. */
+  private tokens: Array<{ token: string; expiresAt: number }> = [];
+  private style: XmlStyle;
+  private readonly faults: PraFault[] = [];
+  private readonly failing = new Map<string, SessionFailureMode>();
+  private readonly waiters = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Aborts pending `slow` delays on close so no handler writes to a closed server. */
+  private readonly closing = new AbortController();
+  private readonly server: Server;
+  private readonly generator: SessionGenerator;
+  private readonly now: () => number;
+
+  constructor(private readonly options: Required<Omit<PraSimulatorOptions, 'prefix'>> & { prefix?: string }) {
+    this.now = options.now;
+    this.style = { namespace: options.namespace, prefix: options.prefix };
+    this.generator = new SessionGenerator(options);
+    this.sessions = this.generator.initialSessions(this.now());
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  get tokensIssued(): number {
+    return this.issued;
+  }
+
+  async listen(): Promise<void> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  setNamespace(ns: PraNamespace, prefix?: string): void {
+    this.style = { namespace: ns, prefix };
+  }
+
+  injectFault(fault: PraFault): void {
+    if (fault.count > 0) this.faults.push(fault);
+  }
+
+  failSession(lsid: string, mode: SessionFailureMode = 'status'): void {
+    this.failing.set(lsid, mode);
+  }
+
+  healSession(lsid: string): void {
+    this.failing.delete(lsid);
+  }
+
+  evictTokens(): void {
+    this.tokens = [];
+  }
+
+  addSession(partial: AddSessionInput = {}): SimSession {
+    const { events, ...fields } = partial;
+    const now = this.now();
+    const generated = this.generator.newSession(
+      fields.startTime ?? now,
+      typeof events === 'number' ? events : Math.max(Math.floor(this.options.eventsPerSession / 4), 2),
+      now,
+    );
+    const session: SimSession = {
+      ...generated,
+      ...fields,
+      events: Array.isArray(events) ? events : generated.events,
+    };
+    // Keep `sessions` ordered by start time, the order reports list them in.
+    const at = this.sessions.findIndex((s) => s.startTime > session.startTime);
+    this.sessions.splice(at < 0 ? this.sessions.length : at, 0, session);
+    this.notify();
+    return session;
+  }
+
+  growSession(lsid: string, events: number): SimEvent[] {
+    const added = this.generator.grow(this.openSession(lsid), events, this.now());
+    this.notify();
+    return added;
+  }
+
+  endSession(lsid: string): void {
+    this.generator.end(this.openSession(lsid), this.now());
+    this.notify();
+  }
+
+  autoGrow(intervalMs: number, options: AutoGrowOptions = {}): () => void {
+    const timer = setInterval(() => {
+      for (const s of this.sessions)
+        if (s.endTime === null) this.generator.grow(s, options.events ?? 1, this.now());
+      this.notify();
+    }, intervalMs);
+    this.timers.add(timer);
+    return () => {
+      clearInterval(timer);
+      this.timers.delete(timer);
+    };
+  }
+
+  renderAccessSession(lsids: string[]): string {
+    const views = selectSessions(this.sessions, { report: 'AccessSession', lsids }, this.now());
+    return collect(accessSessionChunks(views, { style: this.style, baseUrl: this.url }));
+  }
+
+  waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const finish = (error?: unknown): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        if (error === undefined) resolve();
+        else reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      const check = (): void => {
+        try {
+          if (predicate()) finish();
+        } catch (error) {
+          finish(error);
+        }
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`waitFor: condition not met within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.clear();
+    this.closing.abort();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private openSession(lsid: string): SimSession {
+    const session = this.sessions.find((s) => s.lsid === lsid);
+    if (!session) throw new Error(`PRA simulator: unknown session ${lsid}`);
+    if (session.endTime !== null) throw new Error(`PRA simulator: session ${lsid} has already ended`);
+    return session;
+  }
+
+  private notify(): void {
+    for (const check of [...this.waiters]) check();
+  }
+
+  /** The first queued fault aimed at this target, consumed by one use. */
+  private takeFault(target: FaultTarget | undefined): PraFault | undefined {
+    const index = this.faults.findIndex((f) => (f.target ?? 'any') === 'any' || f.target === target);
+    if (index < 0) return undefined;
+    const fault = this.faults[index];
+    if (--fault.count <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = this.now();
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const record: RecordedRequest = {
+      method: req.method ?? '',
+      path: url.pathname,
+      params: Object.fromEntries(url.searchParams),
+      headers: { ...req.headers },
+      status: 0,
+      at,
+    };
+    try {
+      const body = await readBody(req);
+      if (/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
+        Object.assign(record.params, Object.fromEntries(new URLSearchParams(body)));
+      }
+      const fault = this.takeFault(targetOf(record.path));
+      if (fault) record.fault = fault.kind;
+      if (fault?.kind === 'reset' && fault.afterBytes === undefined) {
+        resetConnection(res);
+        return;
+      }
+      if (fault?.kind === 'status') {
+        const retry: Record<string, string> =
+          fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+        await this.send(
+          res,
+          record,
+          textReply(fault.status, 'text/plain; charset=UTF-8', `HTTP ${fault.status}`, retry),
+        );
+        return;
+      }
+      if (fault?.kind === 'slow') await delay(fault.delayMs, undefined, { signal: this.closing.signal });
+      const reply = this.route(req.method ?? '', record);
+      if (fault?.kind === 'malformed') {
+        const whole = collect(reply.body);
+        reply.body = [whole.slice(0, Math.floor(whole.length / 2))];
+      }
+      await this.send(res, record, reply, fault?.kind === 'reset' ? fault.afterBytes : undefined);
+    } catch {
+      // A client that went away, or close() aborting a slow reply: nothing left to answer.
+      res.destroy();
+    } finally {
+      this.requests.push(record);
+      this.notify();
+    }
+  }
+
+  private route(method: string, record: RecordedRequest): Reply {
+    if (record.path === '/oauth2/token') {
+      return method === 'POST'
+        ? this.token(record)
+        : jsonReply(405, { error: 'invalid_request' }, { Allow: 'POST' });
+    }
+    if (record.path === '/api/reporting') {
+      return method === 'GET' || method === 'POST'
+        ? this.report(record)
+        : textReply(405, 'text/plain', 'Method Not Allowed', { Allow: 'GET, POST' });
+    }
+    return textReply(404, 'text/plain', 'Not Found');
+  }
+
+  private token(record: RecordedRequest): Reply {
+    const credentials = basicCredentials(record.headers.authorization as string | undefined);
+    if (
+      !credentials ||
+      credentials[0] !== this.options.clientId ||
+      credentials[1] !== this.options.clientSecret
+    ) {
+      return jsonReply(401, { error: 'invalid_client' }, { 'WWW-Authenticate': 'Basic realm="oauth2"' });
+    }
+    const grant = record.params.grant_type;
+    if (grant === undefined) return jsonReply(400, { error: 'invalid_request' });
+    if (grant !== 'client_credentials') return jsonReply(400, { error: 'unsupported_grant_type' });
+    const now = this.now();
+    this.tokens = this.tokens.filter((t) => t.expiresAt > now);
+    if (this.tokens.length >= MAX_TOKENS) this.tokens.shift();
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.push({ token, expiresAt: now + this.options.tokenExpiresIn });
+    this.issued++;
+    return jsonReply(200, {
+      access_token: token,
+      token_type: 'bearer',
+      expires_in: this.options.tokenExpiresIn,
+    });
+  }
+
+  private report(record: RecordedRequest): Reply {
+    const now = this.now();
+    const bearer = /^Bearer\s+(\S+)$/i.exec((record.headers.authorization as string | undefined) ?? '')?.[1];
+    if (!this.tokens.some((t) => t.token === bearer && t.expiresAt > now)) {
+      return jsonReply(
+        401,
+        { error: 'invalid_token' },
+        { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      );
+    }
+    const query = parseReportQuery(record.params);
+    if ('error' in query) return textReply(200, XML_TYPE, renderError(query.error, this.style));
+    record.lsids = query.lsids;
+    const views = selectSessions(this.sessions, query, now);
+    record.returned = views.map((v) => v.session.lsid);
+    const headers = { 'Content-Type': XML_TYPE };
+    if (query.report === 'AccessSessionListing') {
+      return {
+        status: 200,
+        headers,
+        body: listingChunks(
+          views.map((v) => v.session),
+          this.style,
+        ),
+      };
+    }
+    // A failed session breaks every AccessSession report it is asked for or would appear in.
+    const broken = [...(query.lsids ?? []), ...record.returned].find((lsid) => this.failing.has(lsid));
+    const mode = broken === undefined ? undefined : this.failing.get(broken);
+    if (mode === 'status') {
+      return {
+        ...textReply(500, 'text/plain; charset=UTF-8', 'Internal Server Error'),
+        fault: 'failSession',
+      };
+    }
+    return {
+      status: 200,
+      headers,
+      body: accessSessionChunks(views, { style: this.style, baseUrl: this.url, breakAt: broken }),
+      destroyAtEnd: mode === 'reset',
+      fault: mode ? 'failSession' : undefined,
+    };
+  }
+
+  /**
+   * Streams the reply with backpressure. `cutAfter` destroys the socket after that many body bytes
+   * (headers already sent), as a connection reset in mid-transfer.
+   */
+  private async send(
+    res: ServerResponse,
+    record: RecordedRequest,
+    reply: Reply,
+    cutAfter?: number,
+  ): Promise<void> {
+    record.status = reply.status;
+    if (reply.fault) record.fault = reply.fault;
+    res.writeHead(reply.status, reply.headers);
+    let budget = cutAfter ?? Infinity;
+    for (const chunk of reply.body) {
+      let bytes = Buffer.from(chunk, 'utf8');
+      if (bytes.length >= budget) bytes = bytes.subarray(0, budget);
+      budget -= bytes.length;
+      if (!res.write(bytes)) await once(res, 'drain');
+      if (budget <= 0) break;
+    }
+    if (reply.destroyAtEnd || cutAfter !== undefined) {
+      // Let what was written reach the client, then drop the connection without ending the body.
+      await new Promise<void>((resolve) => res.write('', () => resolve()));
+      resetConnection(res);
+      return;
+    }
+    res.end();
+  }
+}
+
+export async function startPraSimulator(options: PraSimulatorOptions = {}): Promise<PraSimulator> {
+  const simulator = new Simulator({
+    seed: options.seed ?? 1,
+    clientId: options.clientId ?? 'sim-client',
+    clientSecret: options.clientSecret ?? 'sim-secret',
+    tokenExpiresIn: options.tokenExpiresIn ?? 3600,
+    namespace: options.namespace ?? 'sra',
+    prefix: options.prefix,
+    closedSessions: options.closedSessions ?? 5,
+    openSessions: options.openSessions ?? 2,
+    eventsPerSession: options.eventsPerSession ?? 20,
+    historySeconds: options.historySeconds ?? 3600,
+    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+  });
+  await simulator.listen();
+  return simulator;
+}
+
+/** A clock for `now` that only moves when told to, so tests can expire tokens or age data without sleeping. */
+export function manualClock(start: number): {
+  now: () => number;
+  advance: (seconds: number) => void;
+  set: (t: number) => void;
+} {
+  let current = start;
+  return {
+    now: () => current,
+    advance: (seconds) => {
+      current += seconds;
+    },
+    set: (t) => {
+      current = t;
+    },
+  };
+}

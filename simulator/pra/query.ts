@@ -1,0 +1,138 @@
+/**
+ * Reporting parameters and session selection, per pra-api.md §2.2. Pure functions of (sessions,
+ * params, now) so the rules can be read and tested in one place.
+ */
+import type { SessionView } from './render';
+import type { SimSession } from './types';
+
+export type ReportType = 'AccessSession' | 'AccessSessionListing';
+
+/** `start` windows select on start time (open sessions included); `end` ones only closed sessions. */
+export interface ReportWindow {
+  field: 'start' | 'end';
+  from: number;
+  /** Inclusive upper bound; null for `duration=0` ("up to now"). */
+  to: number | null;
+}
+
+export interface ReportQuery {
+  report: ReportType;
+  window?: ReportWindow;
+  /** `lsid` / `lsids` selection (AccessSession only). */
+  lsids?: string[];
+}
+
+const DAY = 86_400;
+const WINDOW_PARAMS = ['start_time', 'end_time', 'start_date', 'end_date'] as const;
+/** Reports a PRA tenant knows but the simulator does not produce. */
+const OTHER_REPORTS = new Set([
+  'AccessSessionRecording',
+  'AccessSessionSummary',
+  'CommandShellRecording',
+  'EndpointLicenseUsage',
+  'JumpItem',
+  'Syslog',
+  'Team',
+  'VaultAccountActivity',
+]);
+
+function parseUnsigned(value: string): number | undefined {
+  return /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** YYYY-MM-DD as UTC midnight, in unix seconds. */
+function parseDate(value: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return new Date(ms).toISOString().startsWith(value) ? ms / 1000 : undefined;
+}
+
+/**
+ * Parses a reporting request. Problems come back as the message of the HTTP 200 `<error>` a tenant
+ * would send. `*_time` wins over `*_date` (clients such as FRODE send both); `duration` defaults to 0.
+ */
+export function parseReportQuery(params: Record<string, string>): ReportQuery | { error: string } {
+  const report = params.generate_report;
+  if (report === undefined || report === '') return { error: 'Missing required parameter: generate_report.' };
+  if (report !== 'AccessSession' && report !== 'AccessSessionListing') {
+    return {
+      error: OTHER_REPORTS.has(report)
+        ? `Report type ${report} is not available on this simulator.`
+        : `Invalid report type: ${report}.`,
+    };
+  }
+
+  const given = WINDOW_PARAMS.filter((p) => params[p] !== undefined);
+  const fields = new Set(given.map((p) => p.split('_')[0]));
+  if (fields.size > 1) return { error: 'Only one of start_* or end_* may be given.' };
+
+  let window: ReportWindow | undefined;
+  const chosen = given.find((p) => p.endsWith('_time')) ?? given[0];
+  if (chosen !== undefined) {
+    const isTime = chosen.endsWith('_time');
+    const from = isTime ? parseUnsigned(params[chosen]) : parseDate(params[chosen]);
+    if (from === undefined) return { error: `Invalid value for ${chosen}: ${params[chosen]}.` };
+    const duration = params.duration === undefined ? 0 : parseUnsigned(params.duration);
+    if (duration === undefined) return { error: `Invalid value for duration: ${params.duration}.` };
+    window = {
+      field: chosen.startsWith('start') ? 'start' : 'end',
+      from,
+      to: duration === 0 ? null : from + duration * (isTime ? 1 : DAY),
+    };
+  }
+
+  const lsidParams = ['lsid', 'lsids'].filter((p) => params[p] !== undefined);
+  if (lsidParams.length > 0 && report === 'AccessSessionListing') {
+    return { error: `Parameter ${lsidParams[0]} is not valid for AccessSessionListing.` };
+  }
+  const lsids =
+    lsidParams.length > 0
+      ? lsidParams.flatMap((p) => params[p].split(',')).filter((l) => l !== '')
+      : undefined;
+  if (lsids?.length === 0) return { error: 'Invalid value for lsids.' };
+
+  if (!window && !lsids) {
+    return {
+      error:
+        report === 'AccessSession'
+          ? 'One of start_date, start_time, end_date, end_time, lsid or lsids is required.'
+          : 'One of start_date, start_time, end_date or end_time is required.',
+    };
+  }
+  return { report, window, lsids };
+}
+
+/**
+ * What a report produced at `now` shows of a session: nothing before it starts; an end only once
+ * `endTime` has passed (a later end renders as still open); only events logged up to `now`.
+ */
+export function viewAt(session: SimSession, now: number): SessionView | undefined {
+  if (session.startTime > now) return undefined;
+  const endTime = session.endTime !== null && session.endTime <= now ? session.endTime : null;
+  const events = session.events;
+  const last = events.at(-1);
+  return {
+    session,
+    endTime,
+    events: last === undefined || last.timestamp <= now ? events : events.filter((e) => e.timestamp <= now),
+    now,
+  };
+}
+
+function inWindow(view: SessionView, window: ReportWindow): boolean {
+  const at = window.field === 'start' ? view.session.startTime : view.endTime;
+  return at !== null && at >= window.from && (window.to === null || at <= window.to);
+}
+
+/** The sessions a report returns, in `sessions` order (lsids in a request do not reorder them). */
+export function selectSessions(sessions: SimSession[], query: ReportQuery, now: number): SessionView[] {
+  const wanted = query.lsids ? new Set(query.lsids) : undefined;
+  const views: SessionView[] = [];
+  for (const session of sessions) {
+    if (wanted && !wanted.has(session.lsid)) continue;
+    const view = viewAt(session, now);
+    if (view && (!query.window || inWindow(view, query.window))) views.push(view);
+  }
+  return views;
+}
