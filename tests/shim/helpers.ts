@@ -181,7 +181,7 @@ export function makeConnector(
   return { connector, stdout };
 }
 
-export async function waitForStop(self: Trigger): Promise<void> {
+export async function waitForStop(self: Pick<Trigger, 'running' | 'sleep'>): Promise<void> {
   while (self.running) await self.sleep(60);
 }
 
