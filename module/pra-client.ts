@@ -462,7 +462,7 @@ export class PraClient {
   ): Promise<ReportBody> {
     for (;;) {
       const token = await this.getToken();
-      const response = await this.exchange<Readable>('report', report, attempt, {
+      const response = await this.exchange<Readable>(report, attempt, {
         method: 'POST',
         url: '/api/reporting',
         data: new URLSearchParams({ generate_report: report, ...params }).toString(),
@@ -524,7 +524,7 @@ export class PraClient {
 
   private async requestToken(attempt: number): Promise<Token> {
     const requestedAt = performance.now();
-    const response = await this.exchange<string>('token', 'token', attempt, {
+    const response = await this.exchange<string>('token', attempt, {
       method: 'POST',
       url: '/oauth2/token',
       data: 'grant_type=client_credentials',
@@ -590,7 +590,6 @@ export class PraClient {
    * PraTransportError; statuses are left to the caller.
    */
   private async exchange<T>(
-    kind: 'token' | 'report',
     report: string,
     attempt: number,
     config: AxiosRequestConfig,
@@ -616,7 +615,7 @@ export class PraClient {
     } catch (error) {
       notify('error');
       throw this.transportFailure(
-        kind === 'token' ? 'the token endpoint' : `the ${report} report`,
+        report === 'token' ? 'the token endpoint' : `the ${report} report`,
         error,
         timedOut,
       );

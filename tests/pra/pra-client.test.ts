@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { RetryAbortedError } from '@sekoia/automation-sdk-shim';
 import {
@@ -337,6 +340,20 @@ describe('reports', () => {
     expect(performance.now() - started).toBeLessThan(900);
   });
 
+  it('stops streaming when the signal aborts', async () => {
+    const big = sim.addSession({ startTime: 1000, endTime: 2000, events: 3000 });
+    const controller = new AbortController();
+    const items: ReportItem[] = [];
+    const consume = async (): Promise<void> => {
+      for await (const item of client({ signal: controller.signal }).fetchSessions([big.lsid])) {
+        items.push(item);
+        controller.abort();
+      }
+    };
+    expect(await rejection(consume())).toBeInstanceOf(RetryAbortedError);
+    expect(items.length).toBeLessThan(3000);
+  });
+
   it('closes the connection when the consumer stops early', async () => {
     // Large enough that the server is still writing, blocked on backpressure, when we stop.
     const big = sim.addSession({ startTime: 1000, endTime: 2000, events: 3000 });
@@ -346,6 +363,50 @@ describe('reports', () => {
       break;
     }
     await eventually(() => openSockets() <= before);
+  });
+});
+
+describe('transport failures', () => {
+  it('names a host that does not resolve, after at most two attempts', async () => {
+    const attempts: number[] = [];
+    const pra = new PraClient({
+      baseUrl: 'https://pra.nonexistent.invalid',
+      clientId: 'id',
+      clientSecret: SECRET,
+      maxRetryDelayMs: 10,
+      onRequest: ({ attempt }) => attempts.push(attempt),
+    });
+    const error = await rejection(pra.checkAccess());
+    expect(error).toBeInstanceOf(PraTransportError);
+    expect((error as Error).message).toMatch(/cannot resolve host pra\.nonexistent\.invalid/);
+    expect(attempts).toEqual([1, 2]);
+  });
+
+  it('refuses a certificate it cannot verify, without retrying', async () => {
+    const fixtures = path.join(__dirname, 'fixtures');
+    const server = https.createServer(
+      {
+        key: readFileSync(path.join(fixtures, 'self-signed-key.pem')),
+        cert: readFileSync(path.join(fixtures, 'self-signed-cert.pem')),
+      },
+      (_req, res) => res.end('{}'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const pra = new PraClient({
+        baseUrl: `https://127.0.0.1:${port}`,
+        clientId: 'id',
+        clientSecret: SECRET,
+      });
+      const error = await rejection(pra.checkAccess());
+      expect(error).toBeInstanceOf(PraTransportError);
+      expect((error as Error).message).toMatch(/TLS certificate verification failed for 127\.0\.0\.1/);
+      expect(pra.requestCount).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
