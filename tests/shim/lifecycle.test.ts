@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Module, SendEventError } from '@sekoia/automation-sdk-shim';
+import { Module, SendEventError, Trigger } from '@sekoia/automation-sdk-shim';
 import { startSekoiaSimulator, type SekoiaSimulator } from '../../simulator/sekoia';
 import {
   CONNECTOR_NAME,
@@ -139,7 +139,12 @@ describe('run loop and stop (contract §8)', () => {
 describe('Module.run', () => {
   it('exits 1 with a clear message for an unknown command', async () => {
     const module = sandbox.module();
-    module.register(TestConnector, CONNECTOR_NAME);
+    module.register(
+      class extends Trigger {
+        async run(): Promise<void> {}
+      },
+      CONNECTOR_NAME,
+    );
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       expect(await module.run(['nope'])).toBe(1);
