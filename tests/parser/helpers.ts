@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ReportItem, SessionEvent } from '../../module/events';
+import { parseAccessSessionReport, type ParseOptions } from '../../module/report-parser';
+
+export function fixture(name: string): Buffer {
+  return readFileSync(join(__dirname, '..', 'fixtures', name));
+}
+
+/** The bytes of `data` cut into pieces whose sizes `nextSize` picks, as a network stream would. */
+export async function* chunked(
+  data: Buffer,
+  nextSize: () => number = () => data.length,
+): AsyncGenerator<Buffer> {
+  for (let start = 0; start < data.length;) {
+    const end = Math.min(data.length, start + Math.max(1, nextSize()));
+    yield data.subarray(start, end);
+    start = end;
+  }
+}
+
+export async function items(
+  xml: string | Buffer,
+  options?: ParseOptions,
+  nextSize?: () => number,
+): Promise<ReportItem[]> {
+  const out: ReportItem[] = [];
+  const data = typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml;
+  for await (const item of parseAccessSessionReport(chunked(data, nextSize), options)) out.push(item);
+  return out;
+}
+
+export async function events(xml: string | Buffer, options?: ParseOptions): Promise<SessionEvent[]> {
+  return (await items(xml, options)).flatMap((item) => (item.kind === 'event' ? [item.event] : []));
+}
+
+/** A report holding `body` inside `<session_list>` of the live-tenant namespace. */
+export function report(body: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<session_list xmlns="http://www.beyondtrust.com/sra/namespaces/API/reporting">${body}</session_list>`;
+}
+
+/** One session with the given inner XML. */
+export function session(inner: string, lsid = 'abc123'): string {
+  return report(`<session lsid="${lsid}">${inner}</session>`);
+}
+
+/** The error `promise` rejects with, so that its class and fields can be checked. */
+export async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a failure, got none');
+}
