@@ -4,6 +4,8 @@
  * the traps a collector must survive: markup and non-ASCII text, base64 chat, `Unknown` and missing
  * participant fields, sessions without jump group, shared timestamps.
  */
+import { createHash } from 'node:crypto';
+
 import { renderEvent } from './render';
 import type { SimCustomer, SimEvent, SimParty, SimRep, SimSession } from './types';
 
@@ -331,10 +333,18 @@ export interface GeneratorOptions {
   historySeconds: number;
 }
 
-/** Keys of the events of a session already checked, so uniqueness costs O(new events). */
+/**
+ * Digests of the events of a session already checked, so uniqueness costs O(new events) and stays
+ * small for 100k-event sessions.
+ */
 interface SeenEvents {
-  keys: Set<string>;
+  digests: Set<string>;
   count: number;
+}
+
+/** The identity the uniqueness guarantee is about: the event's rendering, digested. */
+function eventDigest(e: SimEvent): string {
+  return createHash('sha1').update(renderEvent(e)).digest('base64');
 }
 
 export class SessionGenerator {
@@ -516,16 +526,18 @@ export class SessionGenerator {
     plan.forEach((planned, i) => {
       const timestamp = timeOf(i);
       let event: SimEvent;
+      let digest: string;
       for (let attempt = 0; ; attempt++) {
         // A re-roll also moves `seq`, so kinds that carry it cannot collide again.
         const seq = session.events.length + attempt;
         const body =
           planned ?? this.rotation[this.turn++ % this.rotation.length](this.rng, session, cast, seq);
         event = { timestamp, ...body };
-        if (planned || !seen.keys.has(renderEvent(event))) break;
+        digest = eventDigest(event);
+        if (planned || !seen.digests.has(digest)) break;
       }
       session.events.push(event);
-      seen.keys.add(renderEvent(event));
+      seen.digests.add(digest);
       seen.count++;
       added.push(event);
     });
@@ -536,11 +548,11 @@ export class SessionGenerator {
   private seenOf(session: SimSession): SeenEvents {
     let seen = this.seen.get(session);
     if (!seen) {
-      seen = { keys: new Set(), count: 0 };
+      seen = { digests: new Set(), count: 0 };
       this.seen.set(session, seen);
     }
     for (; seen.count < session.events.length; seen.count++)
-      seen.keys.add(renderEvent(session.events[seen.count]));
+      seen.digests.add(eventDigest(session.events[seen.count]));
     return seen;
   }
 }

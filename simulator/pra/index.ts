@@ -83,6 +83,20 @@ function resetConnection(res: ServerResponse): void {
   else res.destroy();
 }
 
+/** Waits until the socket takes more data, or the connection closes (a client giving up mid-report). */
+async function drained(res: ServerResponse): Promise<void> {
+  const done = new AbortController();
+  try {
+    await Promise.race([
+      once(res, 'drain', { signal: done.signal }),
+      once(res, 'close', { signal: done.signal }),
+    ]);
+  } finally {
+    // Drops the listener of whichever event did not fire, so long reports do not pile them up.
+    done.abort();
+  }
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -393,10 +407,11 @@ class Simulator implements PraSimulator {
     res.writeHead(reply.status, reply.headers);
     let budget = cutAfter ?? Infinity;
     for (const chunk of reply.body) {
+      if (res.destroyed) throw new Error('client went away');
       let bytes = Buffer.from(chunk, 'utf8');
       if (bytes.length >= budget) bytes = bytes.subarray(0, budget);
       budget -= bytes.length;
-      if (!res.write(bytes)) await once(res, 'drain');
+      if (!res.write(bytes)) await drained(res);
       if (budget <= 0) break;
     }
     if (reply.destroyAtEnd || cutAfter !== undefined) {

@@ -286,6 +286,39 @@ describe('PRA simulator: visibility over time', () => {
   });
 });
 
+describe('PRA simulator: large and dated reports', () => {
+  it('streams a large report byte-identical to renderAccessSession', async () => {
+    const sim = await start({
+      closedSessions: 1,
+      openSessions: 0,
+      eventsPerSession: 20_000,
+      historySeconds: 86_400,
+    });
+    const bearer = await token(sim);
+    const res = await report(sim, bearer, { generate_report: 'AccessSession', end_time: '0' });
+    expect((res.text.match(/<event /g) ?? []).length).toBe(20_000);
+    expect(res.text).toBe(sim.renderAccessSession([sim.sessions[0].lsid]));
+  });
+
+  it('selects by start_date in whole UTC days', async () => {
+    const sim = await start();
+    const bearer = await token(sim);
+    const today = new Date(NOW * 1000).toISOString().slice(0, 10);
+    const all = sim.sessions.filter((s) => s.startTime >= Date.parse(today) / 1000).map((s) => s.lsid);
+    const res = await report(sim, bearer, {
+      generate_report: 'AccessSessionListing',
+      start_date: today,
+      duration: '1',
+    });
+    expect(lsidsIn(res.text).sort()).toEqual(all.sort());
+    const later = await report(sim, bearer, {
+      generate_report: 'AccessSessionListing',
+      start_date: '2099-01-01',
+    });
+    expect(later.text).toBe(NO_DATA_BODY);
+  });
+});
+
 describe('PRA simulator: faults', () => {
   let sim: PraSimulator;
   let bearer: string;
