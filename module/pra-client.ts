@@ -372,7 +372,7 @@ export class PraClient {
   }
 
   /** The lsids of the sessions in the window (AccessSessionListing); [] when PRA has none. */
-  listSessions(window: SessionWindow): Promise<string[]> {
+  async listSessions(window: SessionWindow): Promise<string[]> {
     const report = 'AccessSessionListing';
     const params = windowParams(window);
     const state: CallState = { refreshedToken: false };

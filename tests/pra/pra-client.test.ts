@@ -299,8 +299,13 @@ describe('reports', () => {
     expect(requests[0].params.lsids).toBe(lsids.join(','));
   });
 
-  it('makes no request for an empty batch', async () => {
-    expect(await collect(client().fetchSessions([]))).toEqual([]);
+  it('makes no request for an empty batch or a window it cannot send', async () => {
+    const pra = client();
+    expect(await collect(pra.fetchSessions([]))).toEqual([]);
+    await expect(pra.listSessions({})).rejects.toBeInstanceOf(RangeError);
+    await expect(pra.listSessions({ startTime: 1, endTime: 2 })).rejects.toBeInstanceOf(RangeError);
+    await expect(pra.listSessions({ endTime: 1.5 })).rejects.toBeInstanceOf(RangeError);
+    await expect(collect(pra.fetchSessions(['a,b']))).rejects.toBeInstanceOf(RangeError);
     expect(sim.requests).toHaveLength(0);
   });
 
