@@ -161,6 +161,10 @@ export abstract class Trigger<C = Record<string, unknown>> {
     }
   }
 
+  /**
+   * [G] Which of the two files the platform writes, and whether it fills the schema defaults, is unknown:
+   * either file works, and defaults are applied here whether or not the platform already did.
+   */
   protected loadConfiguration(): C {
     const raw =
       this.module.loadConfig('connector_configuration', 'json', true) ??
