@@ -386,11 +386,22 @@ export class SessionGenerator {
     return sessions;
   }
 
-  /** A new running session starting at `startTime` with `events` generated events (Session Start first). */
-  newSession(startTime: number, events: number, now: number): SimSession {
-    const session = this.skeleton(startTime);
-    session.lseq = ++this.lseq;
-    this.append(session, prologue(session, castOf(session)).slice(0, events), () => startTime);
+  /**
+   * A new session: generated participants overridden by `fields`, then either the given events or
+   * `events` generated ones for those participants (Session Start first, then up to `now`).
+   */
+  newSession(
+    fields: Omit<Partial<SimSession>, 'events'>,
+    events: number | SimEvent[],
+    now: number,
+  ): SimSession {
+    const session: SimSession = { ...this.skeleton(fields.startTime ?? now), ...fields, events: [] };
+    session.lseq = fields.lseq ?? ++this.lseq;
+    if (Array.isArray(events)) {
+      session.events = events;
+      return session;
+    }
+    this.append(session, prologue(session, castOf(session)).slice(0, events), () => session.startTime);
     this.grow(session, Math.max(events - session.events.length, 0), now);
     return session;
   }

@@ -161,17 +161,11 @@ class Simulator implements PraSimulator {
 
   addSession(partial: AddSessionInput = {}): SimSession {
     const { events, ...fields } = partial;
-    const now = this.now();
-    const generated = this.generator.newSession(
-      fields.startTime ?? now,
-      typeof events === 'number' ? events : Math.max(Math.floor(this.options.eventsPerSession / 4), 2),
-      now,
+    const session = this.generator.newSession(
+      fields,
+      events ?? Math.max(Math.floor(this.options.eventsPerSession / 4), 2),
+      this.now(),
     );
-    const session: SimSession = {
-      ...generated,
-      ...fields,
-      events: Array.isArray(events) ? events : generated.events,
-    };
     // Keep `sessions` ordered by start time, the order reports list them in.
     const at = this.sessions.findIndex((s) => s.startTime > session.startTime);
     this.sessions.splice(at < 0 ? this.sessions.length : at, 0, session);
@@ -300,9 +294,15 @@ class Simulator implements PraSimulator {
         reply.body = [whole.slice(0, Math.floor(whole.length / 2))];
       }
       await this.send(res, record, reply, fault?.kind === 'reset' ? fault.afterBytes : undefined);
-    } catch {
-      // A client that went away, or close() aborting a slow reply: nothing left to answer.
-      res.destroy();
+    } catch (error) {
+      if (res.headersSent || res.destroyed || this.closing.signal.aborted) {
+        // A client that went away, or close() aborting a slow reply: nothing left to answer.
+        res.destroy();
+      } else {
+        // A simulator bug: surface it to the test instead of hanging the client.
+        record.status = 500;
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=UTF-8' }).end(String(error));
+      }
     } finally {
       this.requests.push(record);
       this.notify();
