@@ -19,6 +19,11 @@ export async function* chunked(
   }
 }
 
+/** The given pieces as an async stream, like a Readable's chunks. */
+export async function* stream(...pieces: (Buffer | string)[]): AsyncGenerator<Buffer | string> {
+  yield* pieces;
+}
+
 export async function items(
   xml: string | Buffer,
   options?: ParseOptions,

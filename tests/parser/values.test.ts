@@ -1,6 +1,6 @@
 import type { ReportEvent } from '../../module/events';
 import { parseAccessSessionReport } from '../../module/report-parser';
-import { events, items, report, session } from './helpers';
+import { events, items, report, session, stream } from './helpers';
 
 const details = (eventsXml: string): string => `<session_details>${eventsXml}</session_details>`;
 
@@ -246,7 +246,7 @@ describe('sessions', () => {
     const seen: number[] = [];
     await expect(
       (async () => {
-        for await (const item of parseAccessSessionReport([Buffer.from(cut)], { maxBufferedEvents: 1 })) {
+        for await (const item of parseAccessSessionReport(stream(cut), { maxBufferedEvents: 1 })) {
           if (item.kind === 'event') seen.push(item.index);
         }
       })(),
@@ -255,8 +255,8 @@ describe('sessions', () => {
   });
 
   it('rejects a negative or fractional maxBufferedEvents', () => {
-    expect(() => parseAccessSessionReport([], { maxBufferedEvents: -1 })).toThrow(RangeError);
-    expect(() => parseAccessSessionReport([], { maxBufferedEvents: 1.5 })).toThrow(RangeError);
+    expect(() => parseAccessSessionReport(stream(), { maxBufferedEvents: -1 })).toThrow(RangeError);
+    expect(() => parseAccessSessionReport(stream(), { maxBufferedEvents: 1.5 })).toThrow(RangeError);
   });
 
   it('shares frozen session-level objects between the events of a session', async () => {

@@ -1,0 +1,96 @@
+/**
+ * Runs the built CLI as a child process, as an operator would. `npm test` builds first; alone, run
+ * `npx tsc -b` before jest.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixture } from './helpers';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const FIXTURES = join(ROOT, 'tests', 'fixtures');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], stdin?: string | Buffer): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: FIXTURES });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -b\` (npm test does) first`);
+});
+
+describe('pra-sessions parse', () => {
+  it('prints one compact JSON event per line, the contract example exactly', async () => {
+    const result = await run(['parse', 'contract-example.xml']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = result.stdout.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('');
+    expect(lines[0]).toMatch(/^\{"timestamp":"1764150000","event_type":"Chat Message","performed_by":/);
+    expect(JSON.parse(lines[0])).toMatchObject({
+      body: 'Starting maintenance <CHG-42>',
+      jump_group: { name: 'DBA & Ops' },
+    });
+  });
+
+  it('reads stdin when the file is -', async () => {
+    const fromFile = await run(['parse', 'all-event-types.xml']);
+    const fromStdin = await run(['parse', '-'], fixture('all-event-types.xml'));
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout.trimEnd().split('\n')).toHaveLength(28);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+  });
+
+  it('prints the lsids of a listing with --listing', async () => {
+    const result = await run(
+      ['parse', '--listing', '-'],
+      '<session_summary_list><session_summary lsid="a1"/><session_summary lsid="b2"/></session_summary_list>',
+    );
+    expect(result).toStrictEqual({ code: 0, stdout: 'a1\nb2\n', stderr: '' });
+  });
+
+  it('malformed XML: exit 1 and one line on stderr with line and column', async () => {
+    const result = await run(['parse', '-'], '<session_list>\n <session lsid="a">\n  <x a=1/>');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^pra-sessions: <stdin>: malformed XML at line 3, column \d+: unquoted attribute value\.\n$/,
+    );
+  });
+
+  it('an <error> reply: exit 1 and one line', async () => {
+    const result = await run(['parse', '-'], '<error>Invalid lsid.</error>');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'pra-sessions: <stdin>: PRA reporting API answered with an error: Invalid lsid.\n',
+    );
+  });
+
+  it('a missing file: exit 1 and one line naming it', async () => {
+    const result = await run(['parse', 'no-such-report.xml']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^pra-sessions: no-such-report\.xml: cannot read: ENOENT[^\n]*\n$/);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await run(['parse'])).code).toBe(2);
+    expect((await run(['parse', '--bogus', 'x.xml'])).code).toBe(2);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['--help'])).code).toBe(0);
+  });
+});
