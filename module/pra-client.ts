@@ -298,7 +298,8 @@ function positive(name: string, value: number | undefined, fallback: number, all
   return result;
 }
 
-function parseBaseUrl(baseUrl: string): URL {
+/** The tenant origin from a base URL; https unless loopback. Throws PraConfigurationError. */
+export function parseBaseUrl(baseUrl: string): URL {
   let url: URL;
   try {
     url = new URL(baseUrl);

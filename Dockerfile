@@ -1,0 +1,31 @@
+# Build stage: compile the TypeScript with the dev dependencies, then keep only the production ones.
+FROM node:20-slim AS build
+WORKDIR /build
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY packages/automation-sdk-shim/package.json packages/automation-sdk-shim/tsconfig.json packages/automation-sdk-shim/
+RUN npm ci --no-audit --no-fund
+COPY packages/automation-sdk-shim/src packages/automation-sdk-shim/src
+COPY main.ts cli.ts ./
+COPY module module
+COPY triggers triggers
+RUN npx tsc -p packages/automation-sdk-shim \
+ && npx tsc -p tsconfig.image.json \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# Runtime stage: what the platform runs, as a non-root user, without dev dependencies or simulators.
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin sekoiaio-runtime \
+ && mkdir -p /symphony_data \
+ && chown sekoiaio-runtime /symphony_data
+COPY --from=build /build/package.json ./
+COPY --from=build /build/node_modules node_modules
+COPY --from=build /build/packages/automation-sdk-shim/package.json packages/automation-sdk-shim/
+COPY --from=build /build/packages/automation-sdk-shim/dist packages/automation-sdk-shim/dist
+COPY --from=build /build/dist dist
+COPY manifest.json logo.svg ./
+COPY triggers/*.json triggers/
+USER sekoiaio-runtime
+# The platform passes one argument: the docker_parameters of the item to run.
+ENTRYPOINT ["node", "/app/dist/main.js"]

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import type { ReportItem, ReportSessionEnd } from './events';
+import type { CollectionState } from './state';
+
+export interface ForwarderOptions {
+  /** Sends serialised events to the intake; resolves once they are accepted, throws otherwise. */
+  push: (events: string[]) => Promise<void>;
+  /** Buffered bytes that trigger a push. Kept well under one intake chunk (10 MiB once escaped). */
+  flushBytes: number;
+  onForwarded?: (count: number, newestTimestamp: number | undefined) => void;
+  onWarning?: (message: string) => void;
+}
+
+interface SessionProgress {
+  forwarded: number;
+  lastJson: string;
+  lastTimestamp: number;
+}
+
+interface Batch {
+  events: string[];
+  bytes: number;
+  newestTimestamp: number | undefined;
+  progress: Map<string, SessionProgress>;
+  completions: ReportSessionEnd[];
+}
+
+/**
+ * Turns parsed report items into intake pushes and state commits.
+ *
+ * Events of a tracked session are forwarded from where the intake last acknowledged it, so a
+ * session followed while running, or cut by a crash, sends each event once. Pushes go one at a
+ * time, and the state is saved after each one: a crash can repeat at most the push in flight,
+ * while parsing of the next events overlaps with the push in flight.
+ */
+export class SessionForwarder {
+  private batch: Batch = emptyBatch();
+  private inFlight: Promise<void> = Promise.resolve();
+  /** Sessions whose earlier history no longer matches what was forwarded (see `add`). */
+  private readonly rewritten = new Set<string>();
+
+  constructor(
+    private readonly state: CollectionState,
+    private readonly options: ForwarderOptions,
+  ) {}
+
+  async add(item: ReportItem): Promise<void> {
+    if (item.kind === 'session') {
+      this.batch.completions.push(item);
+      return;
+    }
+    const session = this.state.tracked(item.lsid);
+    // PRA may return sessions nobody asked for; only tracked sessions have a place in the state.
+    if (!session) return;
+    const json = JSON.stringify(item.event);
+    const timestamp = Number(item.event.timestamp);
+    if (item.index < session.forwarded) {
+      // PRA sends a running session whole each time. We assume its history only grows
+      // (pra-api.md §3, a guess); the last forwarded event is checked, and if it changed, only
+      // events newer than it are forwarded, trading possible same-second losses for no replays.
+      if (item.index === session.forwarded - 1 && session.lastFingerprint !== fingerprint(json)) {
+        this.rewritten.add(item.lsid);
+        this.options.onWarning?.(
+          `Session ${item.lsid} changed events that were already forwarded; forwarding only newer events`,
+        );
+      }
+      return;
+    }
+    if (this.rewritten.has(item.lsid) && !(timestamp > (session.lastTimestamp ?? -Infinity))) return;
+    const batch = this.batch;
+    batch.events.push(json);
+    batch.bytes += Buffer.byteLength(json);
+    if (Number.isFinite(timestamp) && !(timestamp <= (batch.newestTimestamp ?? -Infinity))) {
+      batch.newestTimestamp = timestamp;
+    }
+    batch.progress.set(item.lsid, { forwarded: item.index + 1, lastJson: json, lastTimestamp: timestamp });
+    if (batch.bytes >= this.options.flushBytes) await this.flush();
+  }
+
+  /**
+   * Starts pushing what is buffered once the previous push is done, and waits only for that
+   * previous one: the caller keeps parsing while this push is on the wire.
+   */
+  async flush(): Promise<void> {
+    const batch = this.batch;
+    if (batch.events.length === 0 && batch.completions.length === 0) return;
+    this.batch = emptyBatch();
+    const previous = this.inFlight;
+    this.inFlight = previous.then(() => this.commit(batch));
+    // A failed push surfaces on the next add/flush/drain; keep it from being reported as unhandled.
+    this.inFlight.catch(() => undefined);
+    await previous;
+  }
+
+  /** Pushes everything buffered and waits until it is accepted and committed. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.inFlight;
+  }
+
+  /** Waits for the push in flight to end, whatever its outcome. */
+  async settle(): Promise<void> {
+    await this.inFlight.catch(() => undefined);
+  }
+
+  /** Forgets what is buffered and not yet pushed (after a stop or a failed push). */
+  discard(): void {
+    this.batch = emptyBatch();
+    this.inFlight = Promise.resolve();
+  }
+
+  private async commit(batch: Batch): Promise<void> {
+    if (batch.events.length > 0) await this.options.push(batch.events);
+    for (const [lsid, progress] of batch.progress) {
+      this.state.recordForwarded(
+        lsid,
+        progress.forwarded,
+        fingerprint(progress.lastJson),
+        progress.lastTimestamp,
+      );
+    }
+    for (const end of batch.completions) this.complete(end);
+    this.state.save();
+    if (batch.events.length > 0) this.options.onForwarded?.(batch.events.length, batch.newestTimestamp);
+  }
+
+  private complete(end: ReportSessionEnd): void {
+    const session = this.state.tracked(end.lsid);
+    if (!session) return;
+    this.state.recordSuccess(end.lsid);
+    if (end.endTime === null) {
+      if (end.eventCount < session.forwarded && !this.rewritten.has(end.lsid)) {
+        this.options.onWarning?.(
+          `Session ${end.lsid} now has ${end.eventCount} events, fewer than the ${session.forwarded} already forwarded`,
+        );
+      }
+      return;
+    }
+    this.rewritten.delete(end.lsid);
+    this.state.finish(end.lsid, end.endTime);
+  }
+}
+
+function emptyBatch(): Batch {
+  return { events: [], bytes: 0, newestTimestamp: undefined, progress: new Map(), completions: [] };
+}
+
+function fingerprint(json: string): string {
+  return createHash('sha1').update(json).digest('base64').slice(0, 16);
+}

@@ -1,0 +1,263 @@
+import { JsonStateFile } from '@sekoia/automation-sdk-shim';
+
+/** PRA keeps session data for 90 days: nothing older can be fetched, so nothing older is kept. */
+export const PRA_RETENTION_SECONDS = 90 * 24 * 3600;
+
+/** A session listed but not yet finished: new, running (followed), or partly forwarded. */
+export interface TrackedSession {
+  /** Events of `session_details` already accepted by the intake (a prefix, in document order). */
+  forwarded: number;
+  /** Fingerprint of the last forwarded event, to notice if PRA ever rewrites a session's history. */
+  lastFingerprint?: string;
+  /** Timestamp (unix s) of the last forwarded event. */
+  lastTimestamp?: number;
+  /** Consecutive failed fetches. */
+  failures: number;
+  /** When the collector first listed it (unix s). */
+  since: number;
+  lastError?: string;
+}
+
+export interface SetAsideSession {
+  at: number;
+  failures: number;
+  error: string;
+}
+
+/**
+ * The on-disk shape of `context.json`. `most_recent_date_seen` is the key the Python SDK's
+ * checkpoints read and write, kept in step with the closed-session watermark so that the file stays
+ * meaningful to (and can be taken over from) the Python collector.
+ */
+export interface StateFileContent {
+  version: 2;
+  most_recent_date_seen: string;
+  closed_watermark: number;
+  started_watermark: number;
+  seen: Record<string, number>;
+  tracked: Record<string, TrackedSession>;
+  set_aside: Record<string, SetAsideSession>;
+}
+
+/** What the Python collector leaves in the same file (SDK CheckpointTimestamp + its LRU). */
+interface PythonCollectorContent {
+  most_recent_date_seen?: unknown;
+  sessions_cache?: unknown;
+}
+
+export type FailureOutcome = 'retry' | 'set-aside';
+
+export class StateFormatError extends Error {
+  constructor(path: string, reason: string) {
+    super(
+      `The collection state ${path} is not usable (${reason}). Move it away to start again from the ` +
+        'configured look-back window; events already forwarded in that window will then be sent again.',
+    );
+    this.name = 'StateFormatError';
+  }
+}
+
+/**
+ * The collector's memory between cycles and across restarts: two listing watermarks, the finished
+ * sessions still inside the listing overlap (`seen`), the sessions being fetched or followed
+ * (`tracked`), and those set aside after repeated failures. Mutations stay in memory until
+ * `save()`, which the trigger calls only once the intake has accepted the matching events.
+ */
+export class CollectionState {
+  private constructor(
+    private readonly file: JsonStateFile<StateFileContent | PythonCollectorContent>,
+    private readonly content: StateFileContent,
+  ) {}
+
+  /**
+   * Reads the state, or starts one `lookbackSeconds` back when there is none. A Python collector's
+   * file is taken over: its checkpoint becomes both watermarks and its lsid cache becomes `seen`,
+   * so switching collectors neither loses nor repeats sessions. A watermark older than PRA's
+   * retention is moved up to it: those sessions are gone from PRA anyway.
+   */
+  static load(
+    file: JsonStateFile<StateFileContent | PythonCollectorContent>,
+    now: number,
+    lookbackSeconds: number,
+  ): CollectionState {
+    const raw = file.read();
+    const content =
+      raw === undefined
+        ? freshContent(now - lookbackSeconds)
+        : isCurrentContent(raw)
+          ? raw
+          : fromPythonCollector(raw, file.path, now - lookbackSeconds);
+    const state = new CollectionState(file, content);
+    state.clampToRetention(now);
+    return state;
+  }
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  get closedWatermark(): number {
+    return this.content.closed_watermark;
+  }
+
+  get startedWatermark(): number {
+    return this.content.started_watermark;
+  }
+
+  /** Sessions to fetch this cycle, oldest first so that a backlog drains in order. */
+  get trackedLsids(): string[] {
+    return Object.entries(this.content.tracked)
+      .sort(([, a], [, b]) => a.since - b.since)
+      .map(([lsid]) => lsid);
+  }
+
+  get trackedCount(): number {
+    return Object.keys(this.content.tracked).length;
+  }
+
+  get setAsideCount(): number {
+    return Object.keys(this.content.set_aside).length;
+  }
+
+  get seenCount(): number {
+    return Object.keys(this.content.seen).length;
+  }
+
+  tracked(lsid: string): TrackedSession | undefined {
+    return this.content.tracked[lsid];
+  }
+
+  /** Adds a listed session unless it is finished, already tracked, or set aside. True when added. */
+  track(lsid: string, now: number): boolean {
+    const { seen, tracked, set_aside } = this.content;
+    if (lsid in seen || lsid in tracked || lsid in set_aside) return false;
+    tracked[lsid] = { forwarded: 0, failures: 0, since: now };
+    return true;
+  }
+
+  /**
+   * Moves both watermarks to the time the listings were asked for, and forgets finished sessions
+   * that no later listing can return: a session is listed again only while its end time (or its
+   * start time, which is earlier) is inside one of the listing windows.
+   */
+  advanceWatermarks(listedAt: number, overlapSeconds: number): void {
+    this.content.closed_watermark = Math.max(this.content.closed_watermark, listedAt);
+    this.content.started_watermark = Math.max(this.content.started_watermark, listedAt);
+    this.content.most_recent_date_seen = isoSeconds(this.content.closed_watermark);
+    const horizon = Math.min(this.content.closed_watermark, this.content.started_watermark) - overlapSeconds;
+    for (const [lsid, endTime] of Object.entries(this.content.seen)) {
+      if (endTime < horizon) delete this.content.seen[lsid];
+    }
+  }
+
+  /** Records events of a tracked session accepted by the intake, up to `forwarded` in all. */
+  recordForwarded(lsid: string, forwarded: number, lastFingerprint: string, lastTimestamp: number): void {
+    const session = this.content.tracked[lsid];
+    if (!session || forwarded <= session.forwarded) return;
+    session.forwarded = forwarded;
+    session.lastFingerprint = lastFingerprint;
+    session.lastTimestamp = lastTimestamp;
+  }
+
+  /** The session ended and every event was forwarded: remember it only to drop it from listings. */
+  finish(lsid: string, endTime: number): void {
+    delete this.content.tracked[lsid];
+    this.content.seen[lsid] = endTime;
+  }
+
+  /** A fetch of the session succeeded: its failure count starts again. */
+  recordSuccess(lsid: string): void {
+    const session = this.content.tracked[lsid];
+    if (session) {
+      session.failures = 0;
+      delete session.lastError;
+    }
+  }
+
+  recordFailure(lsid: string, error: string, maxFailures: number, now: number): FailureOutcome {
+    const session = this.content.tracked[lsid];
+    if (!session) return 'retry';
+    session.failures += 1;
+    session.lastError = error;
+    if (session.failures < maxFailures) return 'retry';
+    delete this.content.tracked[lsid];
+    this.content.set_aside[lsid] = { at: now, failures: session.failures, error };
+    return 'set-aside';
+  }
+
+  /**
+   * Drops what PRA no longer has: tracked sessions listed longer ago than the retention (a session
+   * "closed abnormally" may never get an end time) and old set-aside entries. Returns the lsids of
+   * tracked sessions given up, for the log.
+   */
+  clampToRetention(now: number): string[] {
+    const oldest = now - PRA_RETENTION_SECONDS;
+    this.content.closed_watermark = Math.max(this.content.closed_watermark, oldest);
+    this.content.started_watermark = Math.max(this.content.started_watermark, oldest);
+    this.content.most_recent_date_seen = isoSeconds(this.content.closed_watermark);
+    const dropped: string[] = [];
+    for (const [lsid, session] of Object.entries(this.content.tracked)) {
+      if (session.since < oldest) {
+        delete this.content.tracked[lsid];
+        dropped.push(lsid);
+      }
+    }
+    for (const [lsid, entry] of Object.entries(this.content.set_aside)) {
+      if (entry.at < oldest) delete this.content.set_aside[lsid];
+    }
+    return dropped;
+  }
+
+  save(): void {
+    this.file.write(this.content);
+  }
+}
+
+function freshContent(watermark: number): StateFileContent {
+  return {
+    version: 2,
+    most_recent_date_seen: isoSeconds(watermark),
+    closed_watermark: watermark,
+    started_watermark: watermark,
+    seen: {},
+    tracked: {},
+    set_aside: {},
+  };
+}
+
+function isCurrentContent(raw: object): raw is StateFileContent {
+  const candidate = raw as Partial<StateFileContent>;
+  return (
+    candidate.version === 2 &&
+    Number.isFinite(candidate.closed_watermark) &&
+    Number.isFinite(candidate.started_watermark) &&
+    isRecord(candidate.seen) &&
+    isRecord(candidate.tracked) &&
+    isRecord(candidate.set_aside)
+  );
+}
+
+function fromPythonCollector(raw: PythonCollectorContent, path: string, fallback: number): StateFileContent {
+  if (!isRecord(raw) || 'version' in raw) {
+    throw new StateFormatError(path, 'unknown layout or version');
+  }
+  const parsed =
+    typeof raw.most_recent_date_seen === 'string' ? Date.parse(raw.most_recent_date_seen) : Number.NaN;
+  const watermark = Number.isNaN(parsed) ? fallback : Math.floor(parsed / 1000);
+  const content = freshContent(watermark);
+  if (Array.isArray(raw.sessions_cache)) {
+    // The Python cache holds lsids without end times; the watermark is the closest safe guess,
+    // and keeps them only as long as they can still be listed.
+    for (const lsid of raw.sessions_cache) if (typeof lsid === 'string') content.seen[lsid] = watermark;
+  }
+  return content;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** ISO 8601 with `+00:00`, the form the Python SDK writes for checkpoints. */
+export function isoSeconds(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}

@@ -1,0 +1,323 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  Connector,
+  IntakePushError,
+  JsonStateFile,
+  RetryAbortedError,
+  StateFileError,
+} from '@sekoia/automation-sdk-shim';
+import { collectorConfig, type CollectorConfig, type PullPraSessionsArguments } from '../module/config';
+import {
+  PraApiError,
+  PraAuthenticationError,
+  PraHttpError,
+  PraPermissionError,
+  PraTransportError,
+  ReportParseError,
+} from '../module/errors';
+import { SessionForwarder } from '../module/forwarder';
+import { CollectorMetrics, type ErrorKind } from '../module/metrics';
+import { PraClient, PraConfigurationError, PraUnexpectedResponseError } from '../module/pra-client';
+import { CollectionState, StateFormatError, type StateFileContent } from '../module/state';
+
+/** Buffered event bytes per intake push: one chunk, well under the 10 MiB request limit once escaped. */
+const FLUSH_BYTES = 4 * 1024 * 1024;
+/** After SIGTERM, time left to the push in flight before it is abandoned (the platform waits ~5 s). */
+const STOP_GRACE_MS = 3500;
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** A failure that says nothing about one session: the cycle stops and every session keeps its state. */
+class TenantUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`PRA is not answering normally: ${describe(cause)}`, { cause });
+    this.name = 'TenantUnavailableError';
+  }
+}
+
+/**
+ * Collects PRA session events and forwards them to the intake. Each cycle follows design.md:
+ * list new sessions, fetch the tracked ones in `lsids` batches, parse the streamed reports, push
+ * events as they come, and commit each session's progress once the intake has accepted it.
+ */
+export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments & { intake_key: string }> {
+  private metrics?: CollectorMetrics;
+  private newestForwardedTimestamp?: number;
+  private forwardedTotal = 0;
+  private lastListingAt?: number;
+  private sessionsPerRequest = 50;
+  private readonly pushAbort = new AbortController();
+
+  async run(): Promise<void> {
+    const config = collectorConfig(this.module.configuration, this.configuration);
+    const metrics = (this.metrics ??= new CollectorMetrics(this.metricsRegistry));
+    // Every cycle and every fetched batch beats the heart. The longest legitimate silence is an
+    // intake push retrying for its hour; past that plus three cycles, the loop is stuck, not busy.
+    this.lastHeartbeatThreshold = config.frequencySeconds * 3 + 3600 + 900;
+    this.stopSignal.addEventListener('abort', () => setTimeout(() => this.pushAbort.abort(), STOP_GRACE_MS), {
+      once: true,
+    });
+    const state = this.loadState(config);
+    const client = this.createClient(config, metrics);
+    this.log(
+      `Collecting PRA sessions from ${new URL(config.baseUrl).host} every ${config.frequencySeconds} s ` +
+        `(running sessions ${config.liveSessions ? 'followed' : 'not followed'}); state in ${state.path}`,
+    );
+    while (this.running) {
+      const endTimer = metrics.cycleDuration.startTimer();
+      try {
+        await this.cycle(config, client, state);
+      } catch (error) {
+        this.reportCycleFailure(error);
+      } finally {
+        endTimer();
+        this.updateGauges(state);
+        this.heartbeat();
+      }
+      await this.sleep(config.frequencySeconds);
+    }
+  }
+
+  private async cycle(config: CollectorConfig, client: PraClient, state: CollectionState): Promise<void> {
+    const listedAt = nowSeconds();
+    for (const lsid of state.clampToRetention(listedAt)) {
+      this.log(`Session ${lsid} given up: it is older than PRA's 90-day retention`, 'warning');
+    }
+    const listed = await client.listSessions({ endTime: state.closedWatermark - config.overlapSeconds });
+    if (config.liveSessions) {
+      listed.push(
+        ...(await client.listSessions({ startTime: state.startedWatermark - config.overlapSeconds })),
+      );
+    }
+    const added = listed.filter((lsid) => state.track(lsid, listedAt)).length;
+    state.advanceWatermarks(listedAt, config.overlapSeconds);
+    state.save();
+    this.lastListingAt = listedAt;
+    const forwardedBefore = this.forwardedTotal;
+    await this.fetchTracked(config, client, state);
+    const forwarded = this.forwardedTotal - forwardedBefore;
+    if (added > 0 || forwarded > 0) {
+      this.log(
+        `Cycle done: ${added} new sessions listed, ${forwarded} events forwarded, ` +
+          `${state.trackedCount} sessions still followed or pending`,
+      );
+    }
+  }
+
+  /**
+   * Fetches every tracked session in `lsids` batches. A batch that fails is split, so one bad
+   * session cannot hold back its neighbours; a single session that fails has its failure counted,
+   * and is set aside after `maxSessionFailures` cycles. Failures of PRA as a whole stop the cycle
+   * without counting against any session.
+   */
+  private async fetchTracked(
+    config: CollectorConfig,
+    client: PraClient,
+    state: CollectionState,
+  ): Promise<void> {
+    this.sessionsPerRequest = Math.min(this.sessionsPerRequest, config.sessionsPerRequest);
+    const forwarder = new SessionForwarder(state, {
+      push: (events) => this.push(events),
+      flushBytes: FLUSH_BYTES,
+      onForwarded: (count, newest) => this.recordForwarded(count, newest),
+      onWarning: (message) => this.log(message, 'warning'),
+    });
+    const queue = chunk(state.trackedLsids, this.sessionsPerRequest);
+    try {
+      while (queue.length > 0 && this.running) {
+        const batch = queue.shift() as string[];
+        const returned = new Set<string>();
+        try {
+          for await (const item of client.fetchSessions(batch)) {
+            if (item.kind === 'event') this.metrics?.collectedEvents.inc();
+            else returned.add(item.lsid);
+            await forwarder.add(item);
+            if (!this.running) break;
+          }
+          await forwarder.flush();
+          this.heartbeat();
+          if (!this.running) break;
+          for (const lsid of batch.filter((id) => !returned.has(id))) {
+            this.recordSessionFailure(state, config, lsid, 'PRA did not return this session');
+          }
+        } catch (error) {
+          if (!this.running) break;
+          if (isTenantWide(error)) throw error;
+          await forwarder.flush();
+          const remaining = batch.filter((lsid) => !returned.has(lsid) && state.tracked(lsid));
+          await this.assertTenantAnswers(client, error);
+          if (error instanceof PraTransportError && error.timedOut) {
+            this.sessionsPerRequest = Math.max(1, Math.floor(this.sessionsPerRequest / 2));
+          }
+          if (remaining.length > 1) {
+            const half = Math.ceil(remaining.length / 2);
+            queue.unshift(remaining.slice(0, half), remaining.slice(half));
+          } else if (remaining.length === 1) {
+            this.recordSessionFailure(state, config, remaining[0] as string, describe(error));
+          }
+        }
+      }
+      // On a stop this pushes what was already parsed, within the grace period: a clean stop repeats nothing.
+      await forwarder.drain();
+    } catch (error) {
+      // What was parsed but not accepted is fetched again next cycle from the committed progress.
+      // The push in flight must end first, or it could commit under the next cycle's feet.
+      await forwarder.settle();
+      forwarder.discard();
+      if (error instanceof IntakePushError && error.aborted && !this.running) {
+        this.log(
+          'Stopped before the intake acknowledged the last events; they will be sent after the restart',
+        );
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Tells a session's failure from PRA's: a cheap, empty listing. If that fails too, the batch
+   * failure belongs to the tenant, and no session is blamed for it.
+   */
+  private async assertTenantAnswers(client: PraClient, batchError: unknown): Promise<void> {
+    try {
+      await client.listSessions({ endTime: nowSeconds(), duration: 1 });
+    } catch {
+      throw new TenantUnavailableError(batchError);
+    }
+  }
+
+  private recordSessionFailure(
+    state: CollectionState,
+    config: CollectorConfig,
+    lsid: string,
+    reason: string,
+  ): void {
+    const outcome = state.recordFailure(lsid, reason, config.maxSessionFailures, nowSeconds());
+    state.save();
+    if (outcome === 'set-aside') {
+      this.metrics?.errors.inc({ kind: 'session_set_aside' });
+      this.log(
+        `Session ${lsid} set aside after ${config.maxSessionFailures} failed fetches; its events are not ` +
+          `forwarded and other sessions go on. Last error: ${reason}. It stays listed under set_aside in ${state.path}.`,
+        'error',
+      );
+    } else {
+      this.log(`Fetching session ${lsid} failed (${reason}); it will be retried next cycle`, 'warning');
+    }
+  }
+
+  private async push(events: string[]): Promise<void> {
+    await this.pushEventsToIntakes(events, { signal: this.pushAbort.signal });
+  }
+
+  private recordForwarded(count: number, newestTimestamp: number | undefined): void {
+    this.forwardedTotal += count;
+    if (newestTimestamp !== undefined && !(newestTimestamp <= (this.newestForwardedTimestamp ?? -Infinity))) {
+      this.newestForwardedTimestamp = newestTimestamp;
+    }
+    this.updateLag();
+  }
+
+  /** Lag only ever reflects forwarded events: an error or a quiet tenant lets it grow, never resets it. */
+  private updateLag(): void {
+    const now = nowSeconds();
+    if (this.newestForwardedTimestamp !== undefined) {
+      this.commonMetrics.eventsLag.set(Math.max(0, now - this.newestForwardedTimestamp));
+    }
+    if (this.lastListingAt !== undefined) this.metrics?.watermarkLag.set(now - this.lastListingAt);
+  }
+
+  private updateGauges(state: CollectionState): void {
+    this.metrics?.trackedSessions.set(state.trackedCount);
+    this.metrics?.setAsideSessions.set(state.setAsideCount);
+    this.updateLag();
+  }
+
+  private reportCycleFailure(error: unknown): void {
+    const kind = errorKind(error);
+    this.metrics?.errors.inc({ kind });
+    if (kind === 'authentication' || kind === 'permission') {
+      // The shim sends only the first critical; later ones arrive as errors, muted for 60 s.
+      this.log(describe(error), 'critical');
+    } else if (kind === 'intake') {
+      this.log(
+        `Events could not be delivered to the intake, they will be sent again: ${describe(error)}`,
+        'error',
+      );
+    } else {
+      this.log(`Collection cycle failed, retrying next cycle: ${describe(error)}`, 'error');
+    }
+  }
+
+  private loadState(config: CollectorConfig): CollectionState {
+    const file = new JsonStateFile<StateFileContent>(path.join(this.module.dataPath, 'context.json'));
+    try {
+      return CollectionState.load(file, nowSeconds(), config.firstRunLookbackSeconds);
+    } catch (error) {
+      if (!(error instanceof StateFileError || error instanceof StateFormatError)) throw error;
+      // An unreadable state must not stop collection for good: keep it for inspection and
+      // start again from the look-back window, saying what that costs.
+      const aside = `${file.path}.unreadable-${Date.now()}`;
+      fs.renameSync(file.path, aside);
+      this.metrics?.errors.inc({ kind: 'state' });
+      this.log(
+        `${describe(error)} It was moved to ${aside}; collection restarts from the look-back window, ` +
+          'so some events may be forwarded twice.',
+        'error',
+      );
+      return CollectionState.load(file, nowSeconds(), config.firstRunLookbackSeconds);
+    }
+  }
+
+  private createClient(config: CollectorConfig, metrics: CollectorMetrics): PraClient {
+    return new PraClient({
+      baseUrl: config.baseUrl,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      timeoutMs: config.requestTimeoutMs,
+      requestsPerSecond: config.requestsPerSecond,
+      signal: this.stopSignal,
+      onRequest: ({ report, status }) => metrics.praRequests.inc({ report, status: String(status) }),
+      onRetry: ({ report, attempt, delayMs, reason }) =>
+        this.logger.info('PRA request retried', { report, attempt, delayMs, reason }),
+    });
+  }
+}
+
+function isTenantWide(error: unknown): boolean {
+  return (
+    error instanceof PraAuthenticationError ||
+    error instanceof PraPermissionError ||
+    error instanceof IntakePushError ||
+    error instanceof RetryAbortedError ||
+    error instanceof TenantUnavailableError ||
+    error instanceof PraUnexpectedResponseError ||
+    error instanceof PraConfigurationError ||
+    (error instanceof PraHttpError && error.status === 429)
+  );
+}
+
+function errorKind(error: unknown): ErrorKind {
+  const cause = error instanceof TenantUnavailableError ? error.cause : error;
+  if (cause instanceof PraAuthenticationError) return 'authentication';
+  if (cause instanceof PraPermissionError) return 'permission';
+  if (cause instanceof PraUnexpectedResponseError) return 'unexpected_response';
+  if (cause instanceof PraApiError) return 'api';
+  if (cause instanceof PraHttpError) return 'http';
+  if (cause instanceof PraTransportError) return 'transport';
+  if (cause instanceof ReportParseError) return 'parse';
+  if (cause instanceof IntakePushError) return 'intake';
+  if (cause instanceof StateFileError || cause instanceof StateFormatError) return 'state';
+  return 'other';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
