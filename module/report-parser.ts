@@ -24,7 +24,9 @@ const DEFAULT_MAX_BUFFERED_EVENTS = 1000;
  * column.
  *
  * Session-level objects (jump_group, primary_customer, primary_rep) are shared, frozen, by the
- * events of one session.
+ * events of one session. Bytes are read as UTF-8 and invalid sequences become U+FFFD (no error). A
+ * DOCTYPE, nesting deeper than 64 elements, one text/tag/attribute over 1 Mi characters, a
+ * `<session>` without lsid or a root other than `<session_list>`/`<error>` → ReportParseError.
  */
 export function parseAccessSessionReport(
   input: AsyncIterable<Buffer | string>,
