@@ -22,6 +22,10 @@ export interface CollectorLaunch {
   command?: string;
   /** Extra environment, e.g. to pass configuration as base64. */
   env?: Record<string, string>;
+  /** Compiled entry point to run, default `ENTRY_POINT`; the image replay runs its assembled `/app` copy. */
+  entryPoint?: string;
+  /** Working directory of the child, default this process's: the platform gives no guarantee about it. */
+  cwd?: string;
 }
 
 export interface LogLine {
@@ -77,10 +81,15 @@ export class CollectorProcess {
       METRICS_PORT: '0',
       ...launch.env,
     };
-    const child = spawn(process.execPath, [ENTRY_POINT, launch.command ?? 'pull_pra_sessions'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [launch.entryPoint ?? ENTRY_POINT, launch.command ?? 'pull_pra_sessions'],
+      {
+        env,
+        cwd: launch.cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return new CollectorProcess(child, dataDir);
   }
 
