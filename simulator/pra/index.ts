@@ -15,6 +15,7 @@ import { accessSessionChunks, collect, listingChunks, renderError, type XmlStyle
 import type {
   AddSessionInput,
   AutoGrowOptions,
+  FaultBody,
   FaultTarget,
   PraFault,
   PraNamespace,
@@ -38,9 +39,11 @@ const JSON_TYPE = 'application/json';
 interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: Iterable<string>;
+  body: Iterable<string | Uint8Array>;
   /** Destroy the socket once the body is written instead of ending the response cleanly. */
   destroyAtEnd?: boolean;
+  /** Neither end nor destroy once the body is written: the reply stays open until the client leaves. */
+  hang?: boolean;
   returned?: string[];
   lsids?: string[];
   fault?: RecordedRequest['fault'];
@@ -95,6 +98,21 @@ async function drained(res: ServerResponse): Promise<void> {
     // Drops the listener of whichever event did not fire, so long reports do not pile them up.
     done.abort();
   }
+}
+
+function faultReply(fault: Extract<PraFault, { kind: 'body' }>): Reply {
+  const body: FaultBody = fault.body;
+  return {
+    status: fault.status ?? 200,
+    headers: { 'Content-Type': fault.contentType ?? XML_TYPE },
+    body: typeof body === 'function' ? body() : [body],
+    hang: fault.hang,
+  };
+}
+
+/** The lsids an AccessSession request asks for, as the reporting API reads `lsid` and `lsids`. */
+function askedLsids(params: Record<string, string>): string[] {
+  return [params.lsid, params.lsids].flatMap((value) => value?.split(',') ?? []);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -246,9 +264,14 @@ class Simulator implements PraSimulator {
     for (const check of [...this.waiters]) check();
   }
 
-  /** The first queued fault aimed at this target, consumed by one use. */
-  private takeFault(target: FaultTarget | undefined): PraFault | undefined {
-    const index = this.faults.findIndex((f) => (f.target ?? 'any') === 'any' || f.target === target);
+  /** The first queued fault aimed at this request, consumed by one use. */
+  private takeFault(record: RecordedRequest): PraFault | undefined {
+    const target = targetOf(record.path);
+    const index = this.faults.findIndex(
+      (f) =>
+        ((f.target ?? 'any') === 'any' || f.target === target) &&
+        (f.lsid === undefined || (target === 'reporting' && askedLsids(record.params).includes(f.lsid))),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index];
     if (--fault.count <= 0) this.faults.splice(index, 1);
@@ -271,7 +294,7 @@ class Simulator implements PraSimulator {
       if (/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
         Object.assign(record.params, Object.fromEntries(new URLSearchParams(body)));
       }
-      const fault = this.takeFault(targetOf(record.path));
+      const fault = this.takeFault(record);
       if (fault) record.fault = fault.kind;
       if (fault?.kind === 'reset' && fault.afterBytes === undefined) {
         resetConnection(res);
@@ -287,10 +310,15 @@ class Simulator implements PraSimulator {
         );
         return;
       }
+      if (fault?.kind === 'body') {
+        await this.send(res, record, faultReply(fault));
+        return;
+      }
       if (fault?.kind === 'slow') await delay(fault.delayMs, undefined, { signal: this.closing.signal });
       const reply = this.route(req.method ?? '', record);
       if (fault?.kind === 'malformed') {
-        const whole = collect(reply.body);
+        // route() renders text; only `body` faults, handled above, carry bytes.
+        const whole = collect(reply.body as Iterable<string>);
         reply.body = [whole.slice(0, Math.floor(whole.length / 2))];
       }
       await this.send(res, record, reply, fault?.kind === 'reset' ? fault.afterBytes : undefined);
@@ -338,7 +366,7 @@ class Simulator implements PraSimulator {
     const now = this.now();
     this.tokens = this.tokens.filter((t) => t.expiresAt > now);
     if (this.tokens.length >= MAX_TOKENS) this.tokens.shift();
-    const token = randomBytes(24).toString('base64url');
+    const token = this.options.tokenPrefix + randomBytes(24).toString('base64url');
     this.tokens.push({ token, expiresAt: now + this.options.tokenExpiresIn });
     this.issued++;
     return jsonReply(200, {
@@ -408,7 +436,7 @@ class Simulator implements PraSimulator {
     let budget = cutAfter ?? Infinity;
     for (const chunk of reply.body) {
       if (res.destroyed) throw new Error('client went away');
-      let bytes = Buffer.from(chunk, 'utf8');
+      let bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
       if (bytes.length >= budget) bytes = bytes.subarray(0, budget);
       budget -= bytes.length;
       if (!res.write(bytes)) await drained(res);
@@ -418,6 +446,10 @@ class Simulator implements PraSimulator {
       // Let what was written reach the client, then drop the connection without ending the body.
       await new Promise<void>((resolve) => res.write('', () => resolve()));
       resetConnection(res);
+      return;
+    }
+    if (reply.hang) {
+      if (!res.closed) await once(res, 'close');
       return;
     }
     res.end();
@@ -430,6 +462,7 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
     clientId: options.clientId ?? 'sim-client',
     clientSecret: options.clientSecret ?? 'sim-secret',
     tokenExpiresIn: options.tokenExpiresIn ?? 3600,
+    tokenPrefix: options.tokenPrefix ?? '',
     namespace: options.namespace ?? 'sra',
     prefix: options.prefix,
     closedSessions: options.closedSessions ?? 5,

@@ -77,6 +77,8 @@ export interface PraSimulatorOptions {
   clientSecret?: string;
   /** Seconds, default 3600. */
   tokenExpiresIn?: number;
+  /** Put before every random access token, so a test can search its outputs for any token issued. */
+  tokenPrefix?: string;
   namespace?: PraNamespace;
   /** Render every element as `<prefix:name>` with `xmlns:prefix` on the root. */
   prefix?: string;
@@ -111,17 +113,27 @@ export interface RecordedRequest {
 
 export type FaultTarget = 'token' | 'reporting' | 'any';
 
+/** A reply body given whole, or produced lazily (a fresh iterable per request) for huge bodies. */
+export type FaultBody = string | Uint8Array | (() => Iterable<string | Uint8Array>);
+
 /**
  * Queued with `injectFault` and consumed in order: a request takes the first queued fault whose
- * target matches it (default target `any`), and the fault is dropped once `count` requests took it.
+ * target matches it (default target `any`) and, when `lsid` is set, that is an AccessSession request
+ * asking for that session; the fault is dropped once `count` requests took it.
  */
-export type PraFault =
-  | { kind: 'status'; status: number; retryAfter?: number; count: number; target?: FaultTarget }
+export type PraFault = { count: number; target?: FaultTarget; lsid?: string } & (
+  | { kind: 'status'; status: number; retryAfter?: number }
   /** Destroy the socket before any byte, or after the headers and `afterBytes` bytes of body. */
-  | { kind: 'reset'; count: number; target?: FaultTarget; afterBytes?: number }
-  | { kind: 'slow'; delayMs: number; count: number; target?: FaultTarget }
+  | { kind: 'reset'; afterBytes?: number }
+  | { kind: 'slow'; delayMs: number }
   /** Status 200 with the first half of the normal body, so the XML (or JSON) is cut short. */
-  | { kind: 'malformed'; count: number; target?: FaultTarget };
+  | { kind: 'malformed' }
+  /**
+   * Any reply instead of the real one: hostile XML, an HTML page, a wrong content type. `hang`
+   * sends the headers and the body, then neither more bytes nor the end, until the client leaves.
+   */
+  | { kind: 'body'; body: FaultBody; status?: number; contentType?: string; hang?: boolean }
+);
 
 export type SessionFailureMode = 'status' | 'malformed' | 'reset';
 

@@ -409,6 +409,70 @@ describe('PRA simulator: faults', () => {
       b,
     ]);
   });
+
+  it('serves any body, status and content type, bytes and lazy generators included', async () => {
+    sim.injectFault({ kind: 'body', body: '<html>login</html>', contentType: 'text/html', count: 1 });
+    const html = await report(sim, bearer, listing);
+    expect([html.status, html.headers.get('content-type'), html.text]).toEqual([
+      200,
+      'text/html',
+      '<html>login</html>',
+    ]);
+    let made = 0;
+    sim.injectFault({
+      kind: 'body',
+      status: 503,
+      body: function* () {
+        made++;
+        yield '<a>';
+        yield Uint8Array.from([0xff]);
+      },
+      count: 2,
+    });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${sim.url}/api/reporting`, { headers: { Connection: 'close' } });
+      expect(res.status).toBe(503);
+      expect(Buffer.from(await res.arrayBuffer())).toEqual(Buffer.from([0x3c, 0x61, 0x3e, 0xff]));
+    }
+    expect(made).toBe(2);
+    expect(sim.requests.slice(-3).map((r) => r.fault)).toEqual(['body', 'body', 'body']);
+  });
+
+  it('aims a fault at the AccessSession requests asking for one lsid', async () => {
+    const [a, b] = sim.sessions.map((s) => s.lsid);
+    sim.injectFault({ kind: 'status', status: 500, count: 2, lsid: b });
+    expect((await report(sim, bearer, listing)).status).toBe(200);
+    expect((await report(sim, bearer, { generate_report: 'AccessSession', lsid: a })).status).toBe(200);
+    expect((await report(sim, bearer, { generate_report: 'AccessSession', lsids: `${a},${b}` })).status).toBe(
+      500,
+    );
+    expect((await report(sim, bearer, { generate_report: 'AccessSession', lsid: b })).status).toBe(500);
+    expect((await report(sim, bearer, { generate_report: 'AccessSession', lsid: b })).status).toBe(200);
+  });
+
+  it('keeps a hanging reply open after its body until the client leaves', async () => {
+    sim.injectFault({ kind: 'body', body: '<session_list>', hang: true, count: 1 });
+    const controller = new AbortController();
+    const res = await fetch(`${sim.url}/api/reporting`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    expect(Buffer.from((await reader.read()).value!).toString()).toBe('<session_list>');
+    const next = reader.read();
+    expect(sim.requests.filter((r) => r.fault === 'body')).toHaveLength(0);
+    controller.abort();
+    await expect(next).rejects.toThrow();
+    await sim.waitFor(() => sim.requests.some((r) => r.fault === 'body'));
+  });
+});
+
+describe('PRA simulator: token prefix', () => {
+  it('starts every access token with tokenPrefix', async () => {
+    const sim = await start({ tokenPrefix: 'ACCESS-TOKEN-' });
+    const first = await token(sim);
+    expect(first).toMatch(/^ACCESS-TOKEN-[\w-]{32}$/);
+    expect(
+      (await report(sim, first, { generate_report: 'AccessSessionListing', start_time: '0' })).status,
+    ).toBe(200);
+  });
 });
 
 describe('PRA simulator: data', () => {
