@@ -35,6 +35,13 @@ export interface PraClientOptions {
   maxRetryDelayMs?: number;
   /** Client-side rate limit across all calls of this client. Default 10. */
   requestsPerSecond?: number;
+  /**
+   * Cap on one AccessSession body. Memory does not depend on it (the body is streamed); it bounds
+   * what one reply can cost when it never stops. Default 2 GiB.
+   */
+  maxReportBytes?: number;
+  /** Cap on one AccessSessionListing body, which is held whole. Default 64 MiB. */
+  maxListingBytes?: number;
   userAgent?: string;
   /** Aborts waits, retries and in-flight calls; they then reject with RetryAbortedError. */
   signal?: AbortSignal;
@@ -60,16 +67,39 @@ export interface SessionWindow {
 export class PraConfigurationError extends PraError {}
 
 /**
- * HTTP 200 whose body is not what the API serves: an HTML login or proxy page, JSON, an empty
- * body, or a listing above the size cap. It points at the base URL or the network path, not at
- * one session, so treat it as tenant-wide even though it is a ReportParseError.
+ * HTTP 200 whose body is not what the API serves: an HTML login or proxy page, JSON or an empty
+ * body. It points at the base URL or the network path, not at one session, so treat it as
+ * tenant-wide even though it is a ReportParseError.
  */
 export class PraUnexpectedResponseError extends ReportParseError {}
+
+/**
+ * A body over the client's cap (maxReportBytes / maxListingBytes). Not a PraUnexpectedResponseError:
+ * an oversized AccessSession belongs to the sessions asked for, which the caller can split and, in
+ * the end, set aside, rather than stopping the whole tenant on it every cycle.
+ */
+export class PraResponseTooLargeError extends ReportParseError {
+  constructor(
+    readonly report: string,
+    readonly maxBytes: number,
+    host: string,
+  ) {
+    super(
+      `the ${report} report from ${host} exceeds ${maxBytes} bytes: ${
+        report === 'AccessSessionListing'
+          ? 'use a narrower time window'
+          : 'ask for fewer sessions at once; a single session this large cannot be collected'
+      }`,
+    );
+  }
+}
 
 const DEFAULT_USER_AGENT = 'sekoiaio-connector/beyondtrust-2.0.0';
 const BACKOFF_BASE_MS = 1000;
 /** A listing holds one short element per session; beyond this the window is far too wide. */
-const MAX_LISTING_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_LISTING_BYTES = 64 * 1024 * 1024;
+/** Far above any real session (a 100k-event session is about 60 MB), still an end to an endless reply. */
+const DEFAULT_MAX_REPORT_BYTES = 2 * 1024 * 1024 * 1024;
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 /** A wrong hostname rarely starts resolving a second later; one retry covers a DNS hiccup. */
 const MAX_DNS_ATTEMPTS = 2;
@@ -187,11 +217,7 @@ class ReportBody implements AsyncIterable<Buffer> {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         clearTimeout(idleTimer);
         bytes += chunk.length;
-        if (bytes > this.maxBytes) {
-          throw new PraUnexpectedResponseError(
-            `the ${this.report} report from ${this.host} exceeds ${this.maxBytes} bytes: use a narrower time window`,
-          );
-        }
+        if (bytes > this.maxBytes) throw new PraResponseTooLargeError(this.report, this.maxBytes, this.host);
         if (!sawContent) {
           const first = chunk.findIndex((byte) => !SKIPPABLE_LEADING_BYTES.has(byte));
           if (first >= 0) {
@@ -332,6 +358,8 @@ export class PraClient {
   private readonly backoff: (attempt: number) => number;
   private readonly limiter: RateLimiter;
   private readonly basicAuth: string;
+  private readonly maxReportBytes: number;
+  private readonly maxListingBytes: number;
   private token: Token | undefined;
   private tokenRequest: Promise<Token> | undefined;
   private attempts = 0;
@@ -353,6 +381,8 @@ export class PraClient {
       true,
     );
     this.limiter = new RateLimiter(positive('requestsPerSecond', options.requestsPerSecond, 10));
+    this.maxReportBytes = positive('maxReportBytes', options.maxReportBytes, DEFAULT_MAX_REPORT_BYTES);
+    this.maxListingBytes = positive('maxListingBytes', options.maxListingBytes, DEFAULT_MAX_LISTING_BYTES);
     // BeyondTrust documents plain `id:secret`, not the RFC 6749 form-encoding of each part.
     this.basicAuth = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
     this.http = axios.create({
@@ -379,7 +409,7 @@ export class PraClient {
     const state: CallState = { refreshedToken: false };
     // The listing reaches the caller only once complete, so a broken body is simply retried.
     return this.withRetries(report, async (attempt) => {
-      const body = await this.openReport(report, params, MAX_LISTING_BYTES, attempt, state);
+      const body = await this.openReport(report, params, this.maxListingBytes, attempt, state);
       try {
         return await parseSessionListing(body);
       } catch (error) {
@@ -404,7 +434,7 @@ export class PraClient {
     const params = { lsids: lsids.join(',') };
     const state: CallState = { refreshedToken: false };
     const body = await this.withRetries(report, (attempt) =>
-      this.openReport(report, params, Number.POSITIVE_INFINITY, attempt, state),
+      this.openReport(report, params, this.maxReportBytes, attempt, state),
     );
     try {
       yield* parseAccessSessionReport(body);
@@ -505,6 +535,11 @@ export class PraClient {
         throw new PraUnexpectedResponseError(
           `PRA answered the ${report} report with content-type ${contentType} instead of XML: check that the base URL is the PRA site and that no proxy or login portal intercepts the call`,
         );
+      }
+      // A declared length over the cap fails before a byte is read; without one, ReportBody counts.
+      if (Number(response.headers['content-length']) > maxBytes) {
+        body.destroy();
+        throw new PraResponseTooLargeError(report, maxBytes, this.base.host);
       }
       return body;
     }
