@@ -66,11 +66,20 @@ export function externalEntity(lsid: string, file: string): string {
 </session></session_list>`;
 }
 
-/** A well-formed session with one chat event whose text is `body`, raw bytes, valid UTF-8 or not. */
-export function sessionWithBytes(lsid: string, body: Uint8Array): Buffer {
+/**
+ * `session`, ended as the tenant lists it, with one chat event whose text is `body`: raw bytes,
+ * valid UTF-8 or not.
+ */
+export function sessionWithBytes(
+  session: { lsid: string; startTime: number; endTime: number | null },
+  body: Uint8Array,
+): Buffer {
+  const { lsid, startTime, endTime } = session;
   return Buffer.concat([
     Buffer.from(
-      `<session_list><session lsid="${lsid}"><session_details><event timestamp="1" event_type="Chat Message"><body>`,
+      `<session_list><session lsid="${lsid}"><start_time timestamp="${startTime}"/>` +
+        `<end_time timestamp="${endTime ?? ''}"/>` +
+        `<session_details><event timestamp="${startTime}" event_type="Chat Message"><body>`,
     ),
     body,
     Buffer.from('</body></event></session_details></session></session_list>'),

@@ -1,0 +1,192 @@
+/**
+ * End to end: the collector child process against a PRA simulator whose AccessSession replies are
+ * hostile. Whatever PRA sends, the collector logs a clear error, keeps running and answering
+ * /health, lets the other sessions through, and its state file stays valid JSON with no progress
+ * recorded for the session that could not be read.
+ */
+import fs from 'node:fs';
+import type { StateFileContent } from '../../module/state';
+import type { SimSession } from '../../simulator/pra';
+import {
+  billionLaughs,
+  deepNesting,
+  externalEntity,
+  hugeAttribute,
+  sessionWithBytes,
+  truncated,
+} from './inputs';
+import { Stack, tempFile } from './stack';
+
+const MB = 1024 * 1024;
+
+let stack: Stack | undefined;
+
+afterEach(async () => {
+  // SIGKILL: a SIGTERM costs 3.5 s of stop grace even when idle (see secret-hygiene for a clean stop).
+  await stack?.stop('SIGKILL');
+  stack = undefined;
+});
+
+function failedFetch(lsid: string): RegExp {
+  return new RegExp(`^Fetching session ${lsid} failed \\((.*)\\); it will be retried next cycle$`);
+}
+
+function eventsOf(running: Stack, lsid: string): Array<Record<string, unknown>> {
+  return running.events.filter((event) => event.session_id === lsid);
+}
+
+/** The session was listed and its fetch failed: nothing forwarded, nothing of it remembered but the failure. */
+function expectNoProgress(state: StateFileContent, lsid: string, reason: RegExp): void {
+  const tracked = state.tracked[lsid];
+  expect(tracked).toMatchObject({ forwarded: 0 });
+  expect(tracked.lastFingerprint).toBeUndefined();
+  expect(tracked.lastTimestamp).toBeUndefined();
+  expect(tracked.failures).toBeGreaterThanOrEqual(1);
+  expect(tracked.lastError).toMatch(reason);
+  expect(state.seen[lsid]).toBeUndefined();
+}
+
+async function expectAlive(running: Stack): Promise<void> {
+  expect(running.collector.child.exitCode).toBeNull();
+  expect((await running.health()).status).toBe(200);
+}
+
+describe('hostile AccessSession replies, end to end', () => {
+  it('fails each hostile session with its own clear error, cycle after cycle, and lets the others through', async () => {
+    const secretFile = tempFile('passwd', 'XXE-MARKER-4d1c9e: this file must never be read');
+    try {
+      stack = await Stack.start({
+        pra: { closedSessions: 8, eventsPerSession: 4 },
+        // One session per request, so that each hostile reply is blamed on its own session at once.
+        trigger: { sessions_per_request: 1 },
+      });
+      const running = stack;
+      const sessions = running.pra.sessions;
+      const [cut, huge, deep, laughs, xxe, badUtf8, ...good] = sessions;
+      const cases: Array<[SimSession, string | (() => Iterable<string>), RegExp]> = [
+        [cut, truncated(cut.lsid), /^unexpected end of document/],
+        [huge, hugeAttribute(huge.lsid, 50 * MB), /too large: over 1048576 characters/],
+        [deep, deepNesting(deep.lsid, 100_000), /nested deeper than 64 levels/],
+        [laughs, billionLaughs(laughs.lsid), /^DOCTYPE is not allowed in a PRA report/],
+        [xxe, externalEntity(xxe.lsid, secretFile.path), /^DOCTYPE is not allowed in a PRA report/],
+      ];
+      for (const [session, body] of cases) {
+        running.pra.injectFault({ kind: 'body', body, lsid: session.lsid, count: 1000 });
+      }
+      running.pra.injectFault({
+        kind: 'body',
+        body: sessionWithBytes(badUtf8, Buffer.from([0x61, 0xff, 0xc3, 0x62])),
+        lsid: badUtf8.lsid,
+        count: 1000,
+      });
+
+      // Two cycles: the failure repeats identically, and nothing is forwarded twice meanwhile.
+      for (const [session] of cases) await running.waitForLogs(failedFetch(session.lsid), 2);
+      const expectedGood = good.reduce((sum, session) => sum + session.events.length, 0);
+      await running.sekoia.waitFor(() => running.sekoia.eventCount === expectedGood + 1);
+      const first = running.state();
+      for (const [session] of cases) await running.waitForLogs(failedFetch(session.lsid), 3);
+      const second = running.state();
+
+      for (const [session, , reason] of cases) {
+        const [line] = running.logs(failedFetch(session.lsid));
+        expect(line.level).toBe('warning');
+        expect(failedFetch(session.lsid).exec(String(line.message))?.[1]).toMatch(reason);
+        expect(String(line.message)).toMatch(/\(line \d+, column \d+\)/);
+        expectNoProgress(first, session.lsid, reason);
+        expectNoProgress(second, session.lsid, reason);
+        expect(second.tracked[session.lsid].failures).toBeGreaterThan(first.tracked[session.lsid].failures);
+        expect(eventsOf(running, session.lsid)).toEqual([]);
+      }
+      // Invalid UTF-8 is not an error: the parser replaces it (documented), the session is forwarded.
+      expect(eventsOf(running, badUtf8.lsid).map((event) => event.body)).toEqual(['a\uFFFD\uFFFDb']);
+      for (const session of [...good, badUtf8]) {
+        expect(eventsOf(running, session.lsid)).toHaveLength(session.lsid === badUtf8.lsid ? 1 : 4);
+        expect(second.tracked[session.lsid]).toBeUndefined();
+      }
+      expect(running.sekoia.eventCount).toBe(expectedGood + 1);
+      expect(second.set_aside).toEqual({});
+      await expectAlive(running);
+
+      const everything = [
+        ...running.collector.lines.map((line) => JSON.stringify(line)),
+        ...running.collector.stderr,
+        ...running.sekoia.logs.map((entry) => entry.message),
+        ...running.sekoia.events,
+        fs.readFileSync(running.collector.statePath, 'utf8'),
+      ].join('\n');
+      expect(everything).not.toContain('XXE-MARKER');
+      expect(running.collector.stderr).toEqual([]);
+    } finally {
+      secretFile.remove();
+    }
+  });
+
+  it('times out a reply that never ends, blames only that session, and collects it next cycle', async () => {
+    stack = await Stack.start({
+      pra: { closedSessions: 2, eventsPerSession: 3 },
+      trigger: { sessions_per_request: 1 },
+    });
+    const running = stack;
+    const [stalled, other] = running.pra.sessions;
+    running.pra.injectFault({
+      kind: 'body',
+      body: '<?xml version="1.0"?><session_list><session lsid="',
+      hang: true,
+      lsid: stalled.lsid,
+      count: 1,
+    });
+    await running.waitForLogs(failedFetch(stalled.lsid));
+    const [line] = running.logs(failedFetch(stalled.lsid));
+    expect(line.message).toMatch(
+      /PRA sent no data for 5000 ms while streaming the AccessSession report from 127\.0\.0\.1:\d+ \(after \d+ bytes\)/,
+    );
+    expectNoProgress(running.state(), stalled.lsid, /PRA sent no data/);
+    await expectAlive(running);
+
+    await running.sekoia.waitFor(() => running.sekoia.eventCount === 6, 10_000);
+    expect(eventsOf(running, stalled.lsid)).toHaveLength(3);
+    expect(eventsOf(running, other.lsid)).toHaveLength(3);
+    await running.collector.waitFor(() => running.state().tracked[stalled.lsid] === undefined);
+  });
+
+  it('stops the cycle on an HTML page or JSON sent with status 200, keeps every session, then recovers', async () => {
+    stack = await Stack.start({ pra: { closedSessions: 3, eventsPerSession: 3 } });
+    const running = stack;
+    const [first] = running.pra.sessions;
+    running.pra.injectFault({
+      kind: 'body',
+      body: '<!DOCTYPE html><html><body>Please sign in</body></html>',
+      contentType: 'text/html; charset=utf-8',
+      lsid: first.lsid,
+      count: 1,
+    });
+    running.pra.injectFault({
+      kind: 'body',
+      body: '{"error":"maintenance"}',
+      contentType: 'application/json',
+      lsid: first.lsid,
+      count: 1,
+    });
+    const cycleFailed =
+      /^Collection cycle failed, retrying next cycle: PRA answered the AccessSession report with content-type (\S+)/;
+    await running.waitForLogs(cycleFailed);
+    // Read at once: the next cycle starts a second later, and this one committed nothing.
+    const during = running.state();
+    for (const session of running.pra.sessions) {
+      expect(during.tracked[session.lsid]).toMatchObject({ forwarded: 0, failures: 0 });
+    }
+    expect(running.sekoia.eventCount).toBe(0);
+
+    await running.sekoia.waitFor(() => running.sekoia.eventCount === 9, 10_000);
+    expect(running.logs(cycleFailed).map((line) => cycleFailed.exec(String(line.message))?.[1])).toEqual([
+      'text/html;',
+      'application/json',
+    ]);
+    expect(
+      running.sekoia.logs.filter((entry) => cycleFailed.test(entry.message)).map((e) => e.level),
+    ).toEqual(['error', 'error']);
+    for (const session of running.pra.sessions) expect(eventsOf(running, session.lsid)).toHaveLength(3);
+    await expectAlive(running);
+  });
+});
