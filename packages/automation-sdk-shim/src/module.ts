@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ConfigLoader, type ConfigKind } from './config';
 import { CommandNotFoundError, ConfigurationError, ModuleConfigurationError, describeError } from './errors';
 import { SecretMasker } from './logs';
-import { isPlainObject, validateConfiguration, type JsonObject } from './schema';
+import { isPlainObject, unknownKeys, validateConfiguration, type JsonObject } from './schema';
 import type { TriggerOptions } from './timings';
 
 export interface ModuleOptions {
@@ -54,6 +54,11 @@ export class Module {
       this.validConfiguration = this.validate(raw);
     }
     return this.validConfiguration;
+  }
+
+  /** Keys of `module_configuration` the manifest does not declare (before any secret is merged). */
+  get unknownConfigurationKeys(): string[] {
+    return unknownKeys(this.loadRawConfiguration(), this.manifest.configuration);
   }
 
   /** Names listed in manifest `configuration.secrets`. */

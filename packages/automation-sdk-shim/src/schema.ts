@@ -48,6 +48,16 @@ export function validateConfiguration(
   return { ok: false, problems: (validate.errors ?? []).map(describeProblem) };
 }
 
+/**
+ * Top-level keys of `value` the schema does not declare. They are ignored, as by the SDK, but a
+ * misspelt optional key would otherwise silently fall back to its default. Names only, never values.
+ */
+export function unknownKeys(value: unknown, schema: unknown): string[] {
+  if (!isPlainObject(value) || !isPlainObject(schema) || !isPlainObject(schema.properties)) return [];
+  const known = schema.properties;
+  return Object.keys(value).filter((key) => !Object.hasOwn(known, key));
+}
+
 function describeProblem(error: ErrorObject): string {
   if (error.keyword === 'required') {
     const missing = (error.params as { missingProperty?: string }).missingProperty;

@@ -17,7 +17,7 @@ import { createMetricsServer } from './metrics';
 import type { Module } from './module';
 import { callbackRequest, fetchSecrets, optionalText, platformUrl } from './platform';
 import { RetryAbortedError, abortableSleep } from './retry';
-import { isPlainObject, validateConfiguration, type JsonObject } from './schema';
+import { isPlainObject, unknownKeys, validateConfiguration, type JsonObject } from './schema';
 import { naiveUtcIso } from './time';
 import { type TriggerOptions, type TriggerTimings, resolveTimings } from './timings';
 
@@ -175,7 +175,16 @@ export abstract class Trigger<C = Record<string, unknown>> {
     if (!result.ok) {
       throw new TriggerConfigurationError(`Trigger configuration is invalid: ${result.problems.join('; ')}`);
     }
+    this.warnUnknownKeys('trigger configuration', unknownKeys(raw, schema));
     return result.value as C;
+  }
+
+  private warnUnknownKeys(what: string, keys: string[]): void {
+    if (keys.length === 0) return;
+    this.log(
+      `The ${what} has keys this module does not know, ignored: ${keys.join(', ')}. Check their spelling.`,
+      'warning',
+    );
   }
 
   /** Events were sent (or attempted): resets the error count and the health clock (contract §5, §8). */
@@ -222,6 +231,7 @@ export abstract class Trigger<C = Record<string, unknown>> {
         : {};
       // Runs even without secrets: this is where the module configuration is loaded and validated.
       this.module.setSecrets(secrets);
+      this.warnUnknownKeys('module configuration', this.module.unknownConfigurationKeys);
       return true;
     } catch (error) {
       if (error instanceof RetryAbortedError) return false;
