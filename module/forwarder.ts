@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ReportItem, ReportSessionEnd } from './events';
+import { eventIdentity } from './event-identity';
+import type { ReportItem, ReportSessionEnd, SessionEvent } from './events';
 import type { CollectionState } from './state';
 
 export interface ForwarderOptions {
@@ -13,7 +14,7 @@ export interface ForwarderOptions {
 
 interface SessionProgress {
   forwarded: number;
-  lastJson: string;
+  lastEvent: SessionEvent;
   lastTimestamp: number;
 }
 
@@ -52,13 +53,12 @@ export class SessionForwarder {
     const session = this.state.tracked(item.lsid);
     // PRA may return sessions nobody asked for; only tracked sessions have a place in the state.
     if (!session) return;
-    const json = JSON.stringify(item.event);
     const timestamp = Number(item.event.timestamp);
     if (item.index < session.forwarded) {
       // PRA sends a running session whole each time. We assume its history only grows
       // (pra-api.md §3, a guess); the last forwarded event is checked, and if it changed, only
       // events newer than it are forwarded, trading possible same-second losses for no replays.
-      if (item.index === session.forwarded - 1 && session.lastFingerprint !== fingerprint(json)) {
+      if (item.index === session.forwarded - 1 && session.lastFingerprint !== fingerprint(item.event)) {
         this.rewritten.add(item.lsid);
         this.options.onWarning?.(
           `Session ${item.lsid} changed events that were already forwarded; forwarding only newer events`,
@@ -67,13 +67,18 @@ export class SessionForwarder {
       return;
     }
     if (this.rewritten.has(item.lsid) && !(timestamp > (session.lastTimestamp ?? -Infinity))) return;
+    const json = JSON.stringify(item.event);
     const batch = this.batch;
     batch.events.push(json);
     batch.bytes += Buffer.byteLength(json);
     if (Number.isFinite(timestamp) && !(timestamp <= (batch.newestTimestamp ?? -Infinity))) {
       batch.newestTimestamp = timestamp;
     }
-    batch.progress.set(item.lsid, { forwarded: item.index + 1, lastJson: json, lastTimestamp: timestamp });
+    batch.progress.set(item.lsid, {
+      forwarded: item.index + 1,
+      lastEvent: item.event,
+      lastTimestamp: timestamp,
+    });
     if (batch.bytes >= this.options.flushBytes) await this.flush();
   }
 
@@ -115,7 +120,7 @@ export class SessionForwarder {
       this.state.recordForwarded(
         lsid,
         progress.forwarded,
-        fingerprint(progress.lastJson),
+        fingerprint(progress.lastEvent),
         progress.lastTimestamp,
       );
     }
@@ -145,6 +150,6 @@ function emptyBatch(): Batch {
   return { events: [], bytes: 0, newestTimestamp: undefined, progress: new Map(), completions: [] };
 }
 
-function fingerprint(json: string): string {
-  return createHash('sha1').update(json).digest('base64').slice(0, 16);
+function fingerprint(event: SessionEvent): string {
+  return createHash('sha1').update(eventIdentity(event)).digest('base64').slice(0, 16);
 }

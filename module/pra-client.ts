@@ -426,15 +426,17 @@ export class PraClient {
    * call. Status-level failures are retried before the first byte is read; a failure mid-body
    * (PraTransportError, ReportParseError) reaches the caller after the items already yielded.
    */
-  async *fetchSessions(lsids: string[]): AsyncGenerator<ReportItem> {
+  async *fetchSessions(lsids: string[], options: { maxAttempts?: number } = {}): AsyncGenerator<ReportItem> {
     if (lsids.length === 0) return;
     const invalid = lsids.find((lsid) => lsid === '' || lsid.includes(','));
     if (invalid !== undefined) throw new RangeError(`not a usable lsid: ${JSON.stringify(invalid)}`);
     const report = 'AccessSession';
     const params = { lsids: lsids.join(',') };
     const state: CallState = { refreshedToken: false };
-    const body = await this.withRetries(report, (attempt) =>
-      this.openReport(report, params, this.maxReportBytes, attempt, state),
+    const body = await this.withRetries(
+      report,
+      (attempt) => this.openReport(report, params, this.maxReportBytes, attempt, state),
+      options.maxAttempts,
     );
     try {
       yield* parseAccessSessionReport(body);
@@ -448,7 +450,11 @@ export class PraClient {
     await this.listSessions({ endTime: Math.floor(Date.now() / 1000), duration: 1 });
   }
 
-  private async withRetries<T>(report: string, operation: (attempt: number) => Promise<T>): Promise<T> {
+  private async withRetries<T>(
+    report: string,
+    operation: (attempt: number) => Promise<T>,
+    maxAttempts = this.maxAttempts,
+  ): Promise<T> {
     let attempts = 0;
     try {
       return await retry(
@@ -457,7 +463,7 @@ export class PraClient {
           return operation(attempt);
         },
         {
-          maxAttempts: this.maxAttempts,
+          maxAttempts,
           signal: this.options.signal,
           delayMs: (attempt, error) => {
             if (!(error instanceof RetryableFailure)) return undefined;

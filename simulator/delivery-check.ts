@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { eventIdentity } from '../module/event-identity';
+import type { SessionEvent } from '../module/events';
 import { parseAccessSessionReport } from '../module/report-parser';
 import type { PraSimulator } from './pra';
 
@@ -31,13 +33,17 @@ export async function expectedEvents(pra: PraSimulator, lsids?: string[]): Promi
   return events;
 }
 
+/**
+ * Matches events by identity (see eventIdentity): an event forwarded while its session ran carries
+ * the session counters of that moment, and is still the same event once the session has ended.
+ */
 export function compareDeliveries(expected: readonly string[], delivered: readonly string[]): DeliveryReport {
   const remaining = new Map<string, number>();
-  for (const event of expected) remaining.set(event, (remaining.get(event) ?? 0) + 1);
+  for (const event of expected.map(identityOf)) remaining.set(event, (remaining.get(event) ?? 0) + 1);
   let duplicated = 0;
   let unexpected = 0;
   const seen = new Set<string>();
-  for (const event of delivered) {
+  for (const event of delivered.map(identityOf)) {
     const left = remaining.get(event);
     if (left === undefined) {
       if (seen.has(event)) duplicated++;
@@ -62,4 +68,12 @@ export function compareDeliveries(expected: readonly string[], delivered: readon
     unexpected,
     lostSamples,
   };
+}
+
+function identityOf(json: string): string {
+  try {
+    return eventIdentity(JSON.parse(json) as SessionEvent);
+  } catch {
+    return json;
+  }
 }

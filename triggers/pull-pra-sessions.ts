@@ -23,6 +23,11 @@ import { CollectionState, StateFormatError, type StateFileContent } from '../mod
 
 /** Buffered event bytes per intake push: one chunk, well under the 10 MiB request limit once escaped. */
 const FLUSH_BYTES = 4 * 1024 * 1024;
+/**
+ * Attempts per detail request. Few, because a failed batch is split and asked again anyway: full
+ * retries there would multiply waits by the depth of the split before a bad session is isolated.
+ */
+const DETAIL_ATTEMPTS = 2;
 /** After SIGTERM, time left to the push in flight before it is abandoned (the platform waits ~5 s). */
 const STOP_GRACE_MS = 3500;
 
@@ -129,7 +134,7 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
         const batch = queue.shift() as string[];
         const returned = new Set<string>();
         try {
-          for await (const item of client.fetchSessions(batch)) {
+          for await (const item of client.fetchSessions(batch, { maxAttempts: DETAIL_ATTEMPTS })) {
             if (item.kind === 'event') this.metrics?.collectedEvents.inc();
             else returned.add(item.lsid);
             await forwarder.add(item);
