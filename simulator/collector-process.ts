@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
-/** The compiled entry point, as the container runs it. */
-export const ENTRY_POINT = path.resolve(__dirname, '..', 'main.js');
+/** The compiled entry point, as the container runs it, whether this file runs compiled or from source (jest). */
+const PARENT = path.resolve(__dirname, '..');
+export const ENTRY_POINT = path.join(PARENT, path.basename(PARENT) === 'dist' ? '' : 'dist', 'main.js');
 
 export interface CollectorLaunch {
   /** Module configuration (the Sekoia "account"). Secret keys may hold a placeholder: see `secrets`. */

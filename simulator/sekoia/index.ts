@@ -12,6 +12,19 @@ export interface SekoiaSimulatorOptions {
   secrets?: Record<string, string>;
   /** Default true; false = count only, for benchmarks. */
   storeEvents?: boolean;
+  /**
+   * Called for every accepted intake batch, as it is stored. Per-batch timing and identity let the
+   * soak tell which collector run sent a duplicate and measure delivery delays, which counts alone cannot.
+   */
+  onBatch?: (batch: AcceptedBatch) => void;
+}
+
+export interface AcceptedBatch {
+  jsons: readonly string[];
+  /** Date.now() when the whole request body had arrived (before any injected delay). */
+  receivedAt: number;
+  /** Date.now() when the events were stored. */
+  acceptedAt: number;
 }
 
 export interface IntakeFault {
@@ -43,6 +56,8 @@ export interface SekoiaSimulator {
   readonly callbacks: unknown[];
   readonly patches: unknown[];
   readonly requests: RecordedRequest[];
+  /** Intake batches whose body has arrived, answered or not: a push is in flight when it exceeds the answered ones. */
+  readonly batchesReceived: number;
   injectIntakeFault(fault: IntakeFault): void;
   setPatchReply(body: unknown): void;
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
@@ -67,6 +82,7 @@ class Simulator implements SekoiaSimulator {
   readonly patches: unknown[] = [];
   readonly requests: RecordedRequest[] = [];
   url = '';
+  batchesReceived = 0;
   private count = 0;
   private readonly faults: IntakeFault[] = [];
   private patchReply: unknown = {};
@@ -143,10 +159,11 @@ class Simulator implements SekoiaSimulator {
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
     const body = await readBody(req);
+    const receivedAt = Date.now();
     res.setHeader('Connection', 'close');
     let status: number;
     if (method === 'POST' && path.endsWith('/batch')) {
-      status = await this.intake(req, res, body);
+      status = await this.intake(req, res, body, receivedAt);
     } else if (method === 'POST' && path === '/logs') {
       status = this.authorized(req) ? this.recordLogs(body) : 401;
       reply(res, status, status === 200 ? {} : { message: 'rejected' });
@@ -171,7 +188,14 @@ class Simulator implements SekoiaSimulator {
     this.record(req, method, path, status, body.length);
   }
 
-  private async intake(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<number> {
+  private async intake(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+    receivedAt: number,
+  ): Promise<number> {
+    this.batchesReceived += 1;
+    this.notifyWaiters();
     const fault = this.faults[0];
     if (fault) {
       fault.count -= 1;
@@ -200,6 +224,7 @@ class Simulator implements SekoiaSimulator {
     }
     this.count += jsons.length;
     if (this.options.storeEvents !== false) this.events.push(...jsons);
+    this.options.onBatch?.({ jsons, receivedAt, acceptedAt: Date.now() });
     return reply(res, 200, { event_ids: jsons.map(() => randomUUID()) });
   }
 
@@ -237,6 +262,10 @@ class Simulator implements SekoiaSimulator {
     bytes: number,
   ): void {
     this.requests.push({ method, path, headers: { ...req.headers }, status, bytes, at: Date.now() });
+    this.notifyWaiters();
+  }
+
+  private notifyWaiters(): void {
     const ready = this.waiters.filter((w) => w.predicate());
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
     for (const waiter of ready) waiter.resolve();
