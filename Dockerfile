@@ -5,12 +5,16 @@ COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages/automation-sdk-shim/package.json packages/automation-sdk-shim/tsconfig.json packages/automation-sdk-shim/
 RUN npm ci --no-audit --no-fund
 COPY packages/automation-sdk-shim/src packages/automation-sdk-shim/src
-COPY main.ts cli.ts ./
+COPY tsconfig.image.json main.ts cli.ts ./
 COPY module module
 COPY triggers triggers
+# The shim may keep dependencies of its own under its node_modules (ajv 8 stays there, because
+# eslint wants ajv 6 at the root when the lock file is laid out): the directory always exists, so the
+# runtime COPY below works whatever the lock file hoists.
 RUN npx tsc -p packages/automation-sdk-shim \
  && npx tsc -p tsconfig.image.json \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && mkdir -p packages/automation-sdk-shim/node_modules
 
 # Runtime stage: what the platform runs, as a non-root user, without dev dependencies or simulators.
 FROM node:20-slim
@@ -23,6 +27,7 @@ COPY --from=build /build/package.json ./
 COPY --from=build /build/node_modules node_modules
 COPY --from=build /build/packages/automation-sdk-shim/package.json packages/automation-sdk-shim/
 COPY --from=build /build/packages/automation-sdk-shim/dist packages/automation-sdk-shim/dist
+COPY --from=build /build/packages/automation-sdk-shim/node_modules packages/automation-sdk-shim/node_modules
 COPY --from=build /build/dist dist
 COPY manifest.json logo.svg ./
 COPY triggers/*.json triggers/
