@@ -11,7 +11,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { StateFileContent } from '../module/state';
 import { CollectorProcess } from '../simulator/collector-process';
 import { compareDeliveries, expectedEvents } from '../simulator/delivery-check';
-import { eventIdentity } from '../simulator/event-identity';
 import { startPraSimulator, type PraSimulator, type SimSession } from '../simulator/pra';
 import {
   DEFAULT_INTAKE_KEY,
@@ -189,8 +188,8 @@ function summary(
   run: { closed: SimSession[]; live: SimSession[]; expected: string[]; exitCode: number | null },
 ): number {
   const events = delivered(sekoia);
-  // By identity, not full JSON: live sessions' events carry session-level values of the moment.
-  const check = compareDeliveries(run.expected.map(eventIdentity), sekoia.events.map(eventIdentity));
+  // Matched by event identity: live sessions' events carry the session-level values of their moment.
+  const check = compareDeliveries(run.expected, sekoia.events);
 
   say();
   say('Summary');
