@@ -164,6 +164,8 @@ describe('Dockerfile replay', () => {
         command,
         entryPoint: hostPath(replay.image, entryPoint),
         cwd: elsewhere,
+        // Inside the test's temp dir, so that afterAll removes it with the rest.
+        dataDir: fs.mkdtempSync(path.join(tmp, 'data-')),
         env: replay.image.env,
       });
     };
