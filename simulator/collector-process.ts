@@ -91,6 +91,7 @@ export class CollectorProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    child.on('exit', () => fs.rmSync(configDir, { recursive: true, force: true }));
     return new CollectorProcess(child, dataDir);
   }
 

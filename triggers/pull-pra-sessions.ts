@@ -60,9 +60,12 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
     // Every cycle and every fetched batch beats the heart. The longest legitimate silence is an
     // intake push retrying for its hour; past that plus three cycles, the loop is stuck, not busy.
     this.lastHeartbeatThreshold = config.frequencySeconds * 3 + 3600 + 900;
-    this.stopSignal.addEventListener('abort', () => setTimeout(() => this.pushAbort.abort(), STOP_GRACE_MS), {
-      once: true,
-    });
+    // The grace timer must not keep the process alive once everything is committed.
+    this.stopSignal.addEventListener(
+      'abort',
+      () => setTimeout(() => this.pushAbort.abort(), STOP_GRACE_MS).unref(),
+      { once: true },
+    );
     const state = this.loadState(config);
     const client = this.createClient(config, metrics);
     this.log(
@@ -74,7 +77,9 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
       try {
         await this.cycle(config, client, state);
       } catch (error) {
-        this.reportCycleFailure(error);
+        // A stop aborts the calls in flight; that is the stop working, not a failure to report.
+        if (this.running) this.reportCycleFailure(error);
+        else this.log('Stopped in the middle of a cycle; the next start resumes from the saved state');
       } finally {
         endTimer();
         this.updateGauges(state);
