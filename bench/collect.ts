@@ -44,8 +44,12 @@ async function main(): Promise<void> {
     .description('End-to-end collection throughput, PRA requests and peak memory')
     .option('--sessions <n>', 'closed sessions on the PRA tenant', positiveInteger, 2000)
     .option('--events <n>', 'events per session', positiveInteger, 500)
+    .option(
+      '--node-options <flags>',
+      'NODE_OPTIONS for the collector, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"',
+    )
     .parse()
-    .opts<{ sessions: number; events: number }>();
+    .opts<{ sessions: number; events: number; nodeOptions?: string }>();
 
   const generating = Date.now();
   const pra = await startPraSimulator({
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
       },
       callbackUrl: sekoia.callbackUrl,
       token: DEFAULT_TOKEN,
+      env: opts.nodeOptions === undefined ? undefined : { NODE_OPTIONS: opts.nodeOptions },
     });
     const pid = collector.child.pid as number;
     await sekoia.waitFor(() => sekoia.eventCount >= total, 600_000);
