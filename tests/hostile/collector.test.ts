@@ -22,8 +22,7 @@ const MB = 1024 * 1024;
 let stack: Stack | undefined;
 
 afterEach(async () => {
-  // SIGKILL: a SIGTERM costs 3.5 s of stop grace even when idle (see secret-hygiene for a clean stop).
-  await stack?.stop('SIGKILL');
+  await stack?.stop();
   stack = undefined;
 });
 

@@ -10,7 +10,7 @@ import { Stack } from './stack';
 let stack: Stack | undefined;
 
 afterEach(async () => {
-  await stack?.stop('SIGKILL');
+  await stack?.stop();
   stack = undefined;
 });
 

@@ -99,6 +99,6 @@ it('no secret appears in any log, logs API payload, metric, health body or state
     );
     expect(found).toEqual([]);
   } finally {
-    await stack.stop('SIGKILL');
+    await stack.stop();
   }
 });

@@ -65,11 +65,9 @@ export class Stack {
     return new Stack(pra, sekoia, collector);
   }
 
-  /** Stops the collector with `signal`, then the simulators, and removes the data directory. */
-  async stop(
-    signal: NodeJS.Signals = 'SIGTERM',
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    const exit = await this.collector.stop(signal);
+  /** Stops the collector (SIGTERM), then the simulators, and removes the data directory. */
+  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const exit = await this.collector.stop();
     await Promise.all([this.pra.close(), this.sekoia.close()]);
     fs.rmSync(this.collector.dataDir, { recursive: true, force: true });
     return exit;
