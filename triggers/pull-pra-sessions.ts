@@ -161,6 +161,10 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
             this.sessionsPerRequest = Math.max(1, Math.floor(this.sessionsPerRequest / 2));
           }
           if (remaining.length > 1) {
+            this.logger.warn('Detail request failed; asking for its sessions in two smaller requests', {
+              sessions: remaining.length,
+              reason: describe(error),
+            });
             const half = Math.ceil(remaining.length / 2);
             queue.unshift(remaining.slice(0, half), remaining.slice(half));
           } else if (remaining.length === 1) {
@@ -187,7 +191,9 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
 
   /**
    * Tells a session's failure from PRA's: a cheap, empty listing. If that fails too, the batch
-   * failure belongs to the tenant, and no session is blamed for it.
+   * failure belongs to the tenant, and no session is blamed for it. An HTML or JSON answer goes
+   * through here as well: a proxy may break only large detail replies while listings still work,
+   * and then the sessions must be isolated rather than every cycle stopped.
    */
   private async assertTenantAnswers(client: PraClient, batchError: unknown): Promise<void> {
     try {
@@ -302,7 +308,6 @@ function isTenantWide(error: unknown): boolean {
     error instanceof IntakePushError ||
     error instanceof RetryAbortedError ||
     error instanceof TenantUnavailableError ||
-    error instanceof PraUnexpectedResponseError ||
     error instanceof PraConfigurationError ||
     (error instanceof PraHttpError && error.status === 429)
   );
