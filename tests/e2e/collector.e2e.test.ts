@@ -1,4 +1,4 @@
-import { Scenario } from './scenario';
+import { Scenario } from '../support/scenario';
 
 /**
  * The real entry point as a child process, configured as the Sekoia platform does, against the PRA
@@ -168,7 +168,7 @@ describe('pull_pra_sessions end to end', () => {
   });
 
   it('reports wrong credentials with one critical log that says what to check', async () => {
-    scenario = await Scenario.start({ secrets: { client_secret: 'not-the-secret' } });
+    scenario = await Scenario.start({ sekoia: { secrets: { client_secret: 'not-the-secret' } } });
     scenario.launch();
     await scenario.pra.waitFor(
       () => scenario.pra.requests.filter((r) => r.path === '/oauth2/token').length >= 3,

@@ -15,11 +15,12 @@ import {
   sessionWithBytes,
   truncated,
 } from './inputs';
-import { Stack, tempFile } from './stack';
+import { Scenario } from '../support/scenario';
+import { tempFile } from '../support/temp-file';
 
 const MB = 1024 * 1024;
 
-let stack: Stack | undefined;
+let stack: Scenario | undefined;
 
 afterEach(async () => {
   await stack?.stop();
@@ -30,7 +31,7 @@ function failedFetch(lsid: string): RegExp {
   return new RegExp(`^Fetching session ${lsid} failed \\((.*)\\); it will be retried next cycle$`);
 }
 
-function eventsOf(running: Stack, lsid: string): Array<Record<string, unknown>> {
+function eventsOf(running: Scenario, lsid: string): Array<Record<string, unknown>> {
   return running.events.filter((event) => event.session_id === lsid);
 }
 
@@ -45,7 +46,7 @@ function expectNoProgress(state: StateFileContent, lsid: string, reason: RegExp)
   expect(state.seen[lsid]).toBeUndefined();
 }
 
-async function expectAlive(running: Stack): Promise<void> {
+async function expectAlive(running: Scenario): Promise<void> {
   expect(running.collector.child.exitCode).toBeNull();
   expect((await running.health()).status).toBe(200);
 }
@@ -54,7 +55,7 @@ describe('hostile AccessSession replies, end to end', () => {
   it('fails each hostile session with its own clear error, cycle after cycle, and lets the others through', async () => {
     const secretFile = tempFile('passwd', 'XXE-MARKER-4d1c9e: this file must never be read');
     try {
-      stack = await Stack.start({
+      stack = await Scenario.run({
         pra: { closedSessions: 8, eventsPerSession: 4 },
         // One session per request, so that each hostile reply is blamed on its own session at once.
         trigger: { sessions_per_request: 1 },
@@ -122,7 +123,7 @@ describe('hostile AccessSession replies, end to end', () => {
   });
 
   it('times out a reply that never ends, blames only that session, and collects it next cycle', async () => {
-    stack = await Stack.start({
+    stack = await Scenario.run({
       pra: { closedSessions: 2, eventsPerSession: 3 },
       trigger: { sessions_per_request: 1 },
     });
@@ -150,7 +151,7 @@ describe('hostile AccessSession replies, end to end', () => {
   });
 
   it('isolates a session whose detail reply is an HTML page or JSON; an HTML listing stops the cycle', async () => {
-    stack = await Stack.start({ pra: { closedSessions: 3, eventsPerSession: 3 } });
+    stack = await Scenario.run({ pra: { closedSessions: 3, eventsPerSession: 3 } });
     const running = stack;
     const [first] = running.pra.sessions;
     const html = '<!DOCTYPE html><html><body>Please sign in</body></html>';

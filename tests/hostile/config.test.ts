@@ -5,9 +5,9 @@
  * get a warning naming them.
  */
 import { unknownKeys } from '../../packages/automation-sdk-shim/src/schema';
-import { Stack } from './stack';
+import { Scenario } from '../support/scenario';
 
-let stack: Stack | undefined;
+let stack: Scenario | undefined;
 
 afterEach(async () => {
   await stack?.stop();
@@ -70,7 +70,7 @@ describe('a broken configuration', () => {
   it.each(cases)(
     '$label: one critical naming the field, then it waits for SIGTERM and exits 1',
     async (bad) => {
-      stack = await Stack.start({
+      stack = await Scenario.run({
         module: bad.module,
         trigger: bad.trigger,
         sekoia: bad.secrets ? { secrets: bad.secrets } : undefined,
@@ -95,7 +95,7 @@ describe('a broken configuration', () => {
 
 describe('unknown configuration keys', () => {
   it('are named in a warning, never valued, and collection goes on', async () => {
-    stack = await Stack.start({
+    stack = await Scenario.run({
       module: { base_urll: 'https://typo.example.com' },
       trigger: { frequencey: 5, chunk_size: 'VALUE-NOT-SHOWN' },
     });

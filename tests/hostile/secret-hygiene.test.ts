@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Stack } from './stack';
+import { Scenario } from '../support/scenario';
 
 const CLIENT_SECRET = 'SECRET-client-7f3a9c';
 const INTAKE_KEY = 'INTAKE-KEY-51b2e8';
@@ -31,7 +31,7 @@ function occurrences(haystack: string, needle: string): number {
 }
 
 it('no secret appears in any log, logs API payload, metric, health body or state file', async () => {
-  const stack = await Stack.start({
+  const stack = await Scenario.run({
     pra: { clientSecret: CLIENT_SECRET, tokenPrefix: ACCESS_TOKEN_PREFIX, closedSessions: 2 },
     sekoia: { secrets: { client_secret: CLIENT_SECRET }, intakeKey: INTAKE_KEY, token: PLATFORM_TOKEN },
   });

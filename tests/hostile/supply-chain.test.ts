@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempFile } from './stack';
+import { tempFile } from '../support/temp-file';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
