@@ -9,7 +9,12 @@ import {
   type TriggerOptions,
   type TriggerTimings,
 } from '@sekoia/automation-sdk-shim';
-import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN, type SekoiaSimulator } from '../../simulator/sekoia';
+import {
+  DEFAULT_INTAKE_KEY,
+  DEFAULT_TOKEN,
+  startSekoiaSimulator,
+  type SekoiaSimulator,
+} from '../../simulator/sekoia';
 
 export const SECRET = 'S3cr3t-client-value';
 export const CONNECTOR_NAME = 'test_connector';
@@ -205,3 +210,17 @@ export function restoreEnvAfterEach(): void {
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const compiledShim = path.join(repoRoot, 'packages', 'automation-sdk-shim', 'dist', 'index.js');
+
+/** A Sekoia simulator and a sandbox wired to it, fresh for each test of the calling file. */
+export function usePlatformSandbox(): { readonly sim: SekoiaSimulator; readonly sandbox: Sandbox } {
+  const platform = {} as { sim: SekoiaSimulator; sandbox: Sandbox };
+  beforeEach(async () => {
+    platform.sim = await startSekoiaSimulator();
+    platform.sandbox = new Sandbox().platform(platform.sim);
+  });
+  afterEach(async () => {
+    await platform.sim.close();
+    platform.sandbox.cleanup();
+  });
+  return platform;
+}

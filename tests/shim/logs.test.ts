@@ -1,33 +1,19 @@
-import {
-  DEFAULT_INTAKE_KEY,
-  DEFAULT_TOKEN,
-  startSekoiaSimulator,
-  type SekoiaSimulator,
-} from '../../simulator/sekoia';
-import { SECRET, Sandbox, makeConnector, waitForStop } from './helpers';
+import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN } from '../../simulator/sekoia';
+import { SECRET, Sandbox, makeConnector, waitForStop, usePlatformSandbox } from './helpers';
 
-let sim: SekoiaSimulator;
-let sandbox: Sandbox;
-beforeEach(async () => {
-  sim = await startSekoiaSimulator();
-  sandbox = new Sandbox().platform(sim);
-});
-afterEach(async () => {
-  await sim.close();
-  sandbox.cleanup();
-});
+const platform = usePlatformSandbox();
 
-const logRequests = (): number => sim.requests.filter((r) => r.path === '/logs').length;
+const logRequests = (): number => platform.sim.requests.filter((r) => r.path === '/logs').length;
 
 describe('logs API (contract §4)', () => {
   it('sends entries in one batch when the buffer reaches 50', async () => {
-    const { connector } = makeConnector(sandbox);
+    const { connector } = makeConnector(platform.sandbox);
     for (let i = 0; i < 50; i++) connector.log(`line ${i}`, 'info');
-    await sim.waitFor(() => sim.logs.length === 50);
+    await platform.sim.waitFor(() => platform.sim.logs.length === 50);
     expect(logRequests()).toBe(1);
-    const request = sim.requests.find((r) => r.path === '/logs');
+    const request = platform.sim.requests.find((r) => r.path === '/logs');
     expect(request?.headers.authorization).toBe(`Bearer ${DEFAULT_TOKEN}`);
-    expect(sim.logs[0]).toEqual({
+    expect(platform.sim.logs[0]).toEqual({
       date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/),
       level: 'info',
       message: 'line 0',
@@ -36,7 +22,7 @@ describe('logs API (contract §4)', () => {
 
   it('flushes on the timer once execute() runs', async () => {
     const { connector } = makeConnector(
-      sandbox,
+      platform.sandbox,
       async (self) => {
         self.log('from run');
         await waitForStop(self);
@@ -44,20 +30,20 @@ describe('logs API (contract §4)', () => {
       { logFlushIntervalMs: 30 },
     );
     const done = connector.execute();
-    await sim.waitFor(() => sim.logs.some((l) => l.message === 'from run'));
+    await platform.sim.waitFor(() => platform.sim.logs.some((l) => l.message === 'from run'));
     connector.stop();
     await done;
   });
 
   it('flushes error and critical at once, sends only one critical, mutes repeats but not on stdout', async () => {
-    const { connector, stdout } = makeConnector(sandbox);
+    const { connector, stdout } = makeConnector(platform.sandbox);
     connector.log('same', 'info');
     connector.log('same', 'info');
     connector.log('same', 'info');
     connector.log('first', 'critical');
     connector.log('second', 'critical');
-    await sim.waitFor(() => sim.logs.some((l) => l.message === 'second'));
-    expect(sim.logs.map((l) => [l.level, l.message])).toEqual([
+    await platform.sim.waitFor(() => platform.sim.logs.some((l) => l.message === 'second'));
+    expect(platform.sim.logs.map((l) => [l.level, l.message])).toEqual([
       ['info', 'same'],
       ['critical', 'first'],
       ['error', 'second'],
@@ -68,27 +54,27 @@ describe('logs API (contract §4)', () => {
   });
 
   it('masks module secrets, the intake key and the token everywhere', async () => {
-    const { connector, stdout } = makeConnector(sandbox);
+    const { connector, stdout } = makeConnector(platform.sandbox);
     void connector.module.configuration;
     const message = `secret=${SECRET} key=${DEFAULT_INTAKE_KEY} token=${DEFAULT_TOKEN}`;
     connector.log(message, 'error');
     connector.logException(new Error(`boom ${SECRET}`), 'Failed');
-    await sim.waitFor(() => sim.logs.length === 2);
-    expect(sim.logs[0].message).toBe('secret=*** key=*** token=***');
-    expect(sim.logs[1].message).toBe('Failed\nError: boom ***');
+    await platform.sim.waitFor(() => platform.sim.logs.length === 2);
+    expect(platform.sim.logs[0].message).toBe('secret=*** key=*** token=***');
+    expect(platform.sim.logs[1].message).toBe('Failed\nError: boom ***');
     const all = stdout.text.join('');
     for (const value of [SECRET, DEFAULT_INTAKE_KEY, DEFAULT_TOKEN]) {
       expect(all).not.toContain(value);
-      expect(JSON.stringify(sim.logs)).not.toContain(value);
+      expect(JSON.stringify(platform.sim.logs)).not.toContain(value);
     }
   });
 
   it('drops a batch the logs API keeps refusing, without throwing, and says so on stdout', async () => {
-    sandbox.config('url_logs', `${sim.url}/nowhere`);
-    const { connector, stdout } = makeConnector(sandbox);
+    platform.sandbox.config('url_logs', `${platform.sim.url}/nowhere`);
+    const { connector, stdout } = makeConnector(platform.sandbox);
     connector.log('lost', 'error');
     await connector.flushLogs();
-    expect(sim.requests.filter((r) => r.path === '/nowhere')).toHaveLength(10);
+    expect(platform.sim.requests.filter((r) => r.path === '/nowhere')).toHaveLength(10);
     expect(stdout.lines.some((l) => String(l.message).startsWith('Dropped 1 log entries'))).toBe(true);
   });
 

@@ -1,17 +1,7 @@
 import axios from 'axios';
-import { startSekoiaSimulator, type SekoiaSimulator } from '../../simulator/sekoia';
-import { Sandbox, deferred, makeConnector, waitForStop } from './helpers';
+import { deferred, makeConnector, waitForStop, usePlatformSandbox } from './helpers';
 
-let sim: SekoiaSimulator;
-let sandbox: Sandbox;
-beforeEach(async () => {
-  sim = await startSekoiaSimulator();
-  sandbox = new Sandbox().platform(sim);
-});
-afterEach(async () => {
-  await sim.close();
-  sandbox.cleanup();
-});
+const platform = usePlatformSandbox();
 
 const get = (port: number | undefined, path: string) =>
   axios.get<unknown>(`http://127.0.0.1:${port}${path}`, { validateStatus: () => true });
@@ -19,7 +9,7 @@ const get = (port: number | undefined, path: string) =>
 describe('health and metrics servers (contract §7)', () => {
   it('answers 200 on /health, then 500 once the heartbeat threshold passes', async () => {
     const started = deferred();
-    const { connector } = makeConnector(sandbox, async (self) => {
+    const { connector } = makeConnector(platform.sandbox, async (self) => {
       self.setHeartbeatThreshold(0.3);
       self.heartbeat();
       started.resolve();
@@ -45,7 +35,9 @@ describe('health and metrics servers (contract §7)', () => {
     while (status === 200 && Date.now() < deadline)
       status = (await get(connector.healthPort, '/health')).status;
     expect(status).toBe(500);
-    await sim.waitFor(() => sim.logs.some((l) => l.message.includes("didn't produce heartbeat")));
+    await platform.sim.waitFor(() =>
+      platform.sim.logs.some((l) => l.message.includes("didn't produce heartbeat")),
+    );
     expect((await get(connector.healthPort, '/health?x=1')).status).toBe(404);
     expect((await get(connector.healthPort, '/other')).data).toEqual({
       status_code: 404,
@@ -57,7 +49,7 @@ describe('health and metrics servers (contract §7)', () => {
 
   it('serves the common metrics and process metrics on any path, without an intake_key label', async () => {
     const started = deferred();
-    const { connector, stdout } = makeConnector(sandbox, async (self) => {
+    const { connector, stdout } = makeConnector(platform.sandbox, async (self) => {
       started.resolve();
       await waitForStop(self);
     });
