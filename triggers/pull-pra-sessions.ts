@@ -52,20 +52,15 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
   private forwardedTotal = 0;
   private lastListingAt?: number;
   private sessionsPerRequest = 50;
+  private timedOutLastCycle = false;
   private readonly pushAbort = new AbortController();
 
   async run(): Promise<void> {
     const config = collectorConfig(this.module.configuration, this.configuration);
-    const metrics = (this.metrics ??= new CollectorMetrics(this.metricsRegistry));
+    const metrics = this.metrics ?? this.setUp();
     // Every cycle and every fetched batch beats the heart. The longest legitimate silence is an
     // intake push retrying for its hour; past that plus three cycles, the loop is stuck, not busy.
     this.lastHeartbeatThreshold = config.frequencySeconds * 3 + 3600 + 900;
-    // The grace timer must not keep the process alive once everything is committed.
-    this.stopSignal.addEventListener(
-      'abort',
-      () => setTimeout(() => this.pushAbort.abort(), STOP_GRACE_MS).unref(),
-      { once: true },
-    );
     const state = this.loadState(config);
     const client = this.createClient(config, metrics);
     this.log(
@@ -87,6 +82,18 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
       }
       await this.sleep(config.frequencySeconds);
     }
+  }
+
+  /** What lives as long as the process, whatever happens to run(). */
+  private setUp(): CollectorMetrics {
+    this.metrics = new CollectorMetrics(this.metricsRegistry);
+    // The grace timer must not keep the process alive once everything is committed.
+    this.stopSignal.addEventListener(
+      'abort',
+      () => setTimeout(() => this.pushAbort.abort(), STOP_GRACE_MS).unref(),
+      { once: true },
+    );
+    return this.metrics;
   }
 
   private async cycle(config: CollectorConfig, client: PraClient, state: CollectionState): Promise<void> {
@@ -126,17 +133,24 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
     client: PraClient,
     state: CollectionState,
   ): Promise<void> {
-    this.sessionsPerRequest = Math.min(this.sessionsPerRequest, config.sessionsPerRequest);
+    // Halved after a timeout; grows back, cycle after cycle, once requests answer in time again.
+    this.sessionsPerRequest = Math.min(
+      config.sessionsPerRequest,
+      this.timedOutLastCycle ? this.sessionsPerRequest : this.sessionsPerRequest * 2,
+    );
+    this.timedOutLastCycle = false;
     const forwarder = new SessionForwarder(state, {
       push: (events) => this.push(events),
       flushBytes: FLUSH_BYTES,
       onForwarded: (count, newest) => this.recordForwarded(count, newest),
       onWarning: (message) => this.log(message, 'warning'),
     });
-    const queue = chunk(state.trackedLsids, this.sessionsPerRequest);
+    const pending = state.trackedLsids;
+    // Halves of failed batches go first; fresh batches take the size in force at that moment.
+    const splits: string[][] = [];
     try {
-      while (queue.length > 0 && this.running) {
-        const batch = queue.shift() as string[];
+      while ((splits.length > 0 || pending.length > 0) && this.running) {
+        const batch = splits.shift() ?? pending.splice(0, this.sessionsPerRequest);
         const returned = new Set<string>();
         try {
           for await (const item of client.fetchSessions(batch, { maxAttempts: DETAIL_ATTEMPTS })) {
@@ -159,6 +173,7 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
           await this.assertTenantAnswers(client, error);
           if (error instanceof PraTransportError && error.timedOut) {
             this.sessionsPerRequest = Math.max(1, Math.floor(this.sessionsPerRequest / 2));
+            this.timedOutLastCycle = true;
           }
           if (remaining.length > 1) {
             this.logger.warn('Detail request failed; asking for its sessions in two smaller requests', {
@@ -166,7 +181,7 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
               reason: describe(error),
             });
             const half = Math.ceil(remaining.length / 2);
-            queue.unshift(remaining.slice(0, half), remaining.slice(half));
+            splits.unshift(remaining.slice(0, half), remaining.slice(half));
           } else if (remaining.length === 1) {
             this.recordSessionFailure(state, config, remaining[0] as string, describe(error));
           }
@@ -329,10 +344,4 @@ function errorKind(error: unknown): ErrorKind {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
 }
