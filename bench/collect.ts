@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     .option('--events <n>', 'events per session', positiveInteger, 500)
     .option(
       '--node-options <flags>',
-      'NODE_OPTIONS for the collector, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"',
+      'NODE_OPTIONS for the collector, e.g. "--max-old-space-size=96" or "--require ./profile-hook.js"',
     )
     .parse()
     .opts<{ sessions: number; events: number; nodeOptions?: string }>();
@@ -82,7 +82,16 @@ async function main(): Promise<void> {
       env: opts.nodeOptions === undefined ? undefined : { NODE_OPTIONS: opts.nodeOptions },
     });
     const pid = collector.child.pid as number;
-    await sekoia.waitFor(() => sekoia.eventCount >= total, 600_000);
+    const running = collector;
+    // A collector that dies (bad --node-options, crash) would otherwise leave this waiting for nothing.
+    await Promise.race([
+      sekoia.waitFor(() => sekoia.eventCount >= total, 600_000),
+      running.exited.then(({ code, signal }) => {
+        throw new Error(
+          `the collector exited (code ${code}, signal ${signal}) after ${sekoia.eventCount} events: ${running.stderr.join(' ').slice(0, 500)}`,
+        );
+      }),
+    ]);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const rssMb = peakRssMb(pid);
     const collectorCpu = cpuSeconds(pid);
@@ -134,5 +143,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(`bench:collect: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exitCode = 1;
+  // The simulator's pending waitFor timer would keep the process up for its whole timeout.
+  process.exit(1);
 });
