@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import { eventIdentity } from './event-identity';
+import { EventSerializer } from './event-json';
 import type { ReportItem, ReportSessionEnd, SessionEvent } from './events';
 import type { CollectionState } from './state';
 
 export interface ForwarderOptions {
   /** Sends serialised events to the intake; resolves once they are accepted, throws otherwise. */
   push: (events: string[]) => Promise<void>;
-  /** Buffered bytes that trigger a push. Kept well under one intake chunk (10 MiB once escaped). */
+  /**
+   * Buffered characters of serialised events that trigger a push. At most 3 bytes each and a
+   * little more once escaped, so anything up to about 3 Mi keeps one push to one intake chunk.
+   */
   flushBytes: number;
   onForwarded?: (count: number, newestTimestamp: number | undefined) => void;
   onWarning?: (message: string) => void;
@@ -39,6 +43,7 @@ export class SessionForwarder {
   private inFlight: Promise<void> = Promise.resolve();
   /** Sessions whose earlier history no longer matches what was forwarded (see `add`). */
   private readonly rewritten = new Set<string>();
+  private readonly serializer = new EventSerializer();
 
   constructor(
     private readonly state: CollectionState,
@@ -67,10 +72,11 @@ export class SessionForwarder {
       return;
     }
     if (this.rewritten.has(item.lsid) && !(timestamp > (session.lastTimestamp ?? -Infinity))) return;
-    const json = JSON.stringify(item.event);
+    const json = this.serializer.serialize(item.event);
     const batch = this.batch;
     batch.events.push(json);
-    batch.bytes += Buffer.byteLength(json);
+    // Characters, not bytes: a cheap measure whose 3x worst case still fits one intake chunk.
+    batch.bytes += json.length;
     if (Number.isFinite(timestamp) && !(timestamp <= (batch.newestTimestamp ?? -Infinity))) {
       batch.newestTimestamp = timestamp;
     }

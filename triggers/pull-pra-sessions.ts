@@ -22,7 +22,7 @@ import { PraClient, PraConfigurationError, PraUnexpectedResponseError } from '..
 import { CollectionState, StateFormatError, type StateFileContent } from '../module/state';
 
 /** Buffered event bytes per intake push: one chunk, well under the 10 MiB request limit once escaped. */
-const FLUSH_BYTES = 4 * 1024 * 1024;
+const FLUSH_BYTES = 512 * 1024;
 /**
  * Attempts per detail request. Few, because a failed batch is split and asked again anyway: full
  * retries there would multiply waits by the depth of the split before a bad session is isolated.

@@ -124,12 +124,13 @@ export abstract class Connector<
   private async sendChunk(
     url: string,
     intakeKey: string,
-    body: string,
+    body: Buffer,
     waitSignal: AbortSignal,
     callerSignal: AbortSignal | undefined,
   ): Promise<string[]> {
     const response = await retry(
       () =>
+        // Bytes, not a string: axios would JSON.parse a string body again just to validate it.
         axios.post<unknown>(url, body, {
           headers: { 'User-Agent': `sekoiaio-connector-${intakeKey}`, 'Content-Type': 'application/json' },
           timeout: this.timings.httpTimeoutMs,
@@ -165,7 +166,7 @@ function isLoopback(hostname: string): boolean {
 }
 
 interface ChunkBody {
-  body: string;
+  body: Buffer;
   count: number;
 }
 
@@ -175,36 +176,29 @@ function encodeEvents(events: Array<string | object>): { encoded: string[]; disc
   let discarded = 0;
   for (const event of events) {
     const text = typeof event === 'string' ? event : JSON.stringify(event);
-    if (Buffer.byteLength(text, 'utf8') > EVENT_BYTES_MAX_SIZE) discarded += 1;
-    else encoded.push(text);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most events need no byte count at all.
+    if (text.length * 3 > EVENT_BYTES_MAX_SIZE && Buffer.byteLength(text, 'utf8') > EVENT_BYTES_MAX_SIZE) {
+      discarded += 1;
+    } else {
+      encoded.push(text);
+    }
   }
   return { encoded, discarded };
 }
 
 /**
- * Request bodies `{"intake_key":…,"jsons":[…]}` of at most REQUEST_BYTES_MAX_SIZE bytes each, sized
- * incrementally from each element's escaped form (each event string is JSON-escaped again inside `jsons`).
+ * Request bodies `{"intake_key":…,"jsons":[…]}` of at most REQUEST_BYTES_MAX_SIZE bytes each, measured
+ * on the serialised body (each event string is JSON-escaped again inside `jsons`). One native
+ * serialisation per body; a body over the limit is split in two and each half measured again, which
+ * only happens for pushes larger than the limit.
  */
 function buildChunkBodies(intakeKey: string, encoded: string[]): ChunkBody[] {
-  const prefix = `{"intake_key":${JSON.stringify(intakeKey)},"jsons":[`;
-  const suffix = ']}';
-  const envelopeBytes = Buffer.byteLength(prefix, 'utf8') + Buffer.byteLength(suffix, 'utf8');
-  const chunks: ChunkBody[] = [];
-  let parts: string[] = [];
-  let size = envelopeBytes;
-  const close = (): void => {
-    if (parts.length > 0) chunks.push({ body: `${prefix}${parts.join(',')}${suffix}`, count: parts.length });
-    parts = [];
-    size = envelopeBytes;
-  };
-  for (const text of encoded) {
-    const element = JSON.stringify(text);
-    const bytes = Buffer.byteLength(element, 'utf8');
-    // +1 for the comma before every element but the first.
-    if (parts.length > 0 && size + 1 + bytes > REQUEST_BYTES_MAX_SIZE) close();
-    size += bytes + (parts.length > 0 ? 1 : 0);
-    parts.push(element);
-  }
-  close();
-  return chunks;
+  if (encoded.length === 0) return [];
+  const body = Buffer.from(JSON.stringify({ intake_key: intakeKey, jsons: encoded }), 'utf8');
+  if (body.length <= REQUEST_BYTES_MAX_SIZE || encoded.length === 1) return [{ body, count: encoded.length }];
+  const half = Math.ceil(encoded.length / 2);
+  return [
+    ...buildChunkBodies(intakeKey, encoded.slice(0, half)),
+    ...buildChunkBodies(intakeKey, encoded.slice(half)),
+  ];
 }
