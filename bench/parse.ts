@@ -112,16 +112,8 @@ async function main(): Promise<void> {
         throw new Error(`parsed ${run.events} events, generated ${generated.events}`);
       }
       const eventsPerSecond = run.events / run.seconds;
-      rows.push([
-        'saxes (ours)',
-        fileMb.toFixed(1),
-        String(run.events),
-        run.seconds.toFixed(2),
-        Math.round(eventsPerSecond).toString(),
-        (fileMb / run.seconds).toFixed(1),
-        run.peakRssMb.toFixed(0),
-        eventsPerSecond >= TARGET_EVENTS_PER_SECOND && run.peakRssMb <= TARGET_PEAK_RSS_MB ? 'yes' : 'NO',
-      ]);
+      const onTarget = eventsPerSecond >= TARGET_EVENTS_PER_SECOND && run.peakRssMb <= TARGET_PEAK_RSS_MB;
+      rows.push(tableRow('saxes (ours)', fileMb, run, onTarget ? 'yes' : 'NO'));
       if (lxml && sizeMb === PYTHON_BASELINE_SIZE_MB) {
         const python = await runPythonBaseline(path, generated.events);
         if (typeof python === 'string') {
@@ -129,16 +121,7 @@ async function main(): Promise<void> {
         } else {
           const pythonEventsPerSecond = python.events / python.seconds;
           const speedup = eventsPerSecond / pythonEventsPerSecond;
-          rows.push([
-            'python lxml',
-            fileMb.toFixed(1),
-            String(python.events),
-            python.seconds.toFixed(2),
-            Math.round(pythonEventsPerSecond).toString(),
-            (fileMb / python.seconds).toFixed(1),
-            python.peakRssMb.toFixed(0),
-            '-',
-          ]);
+          rows.push(tableRow('python lxml', fileMb, python, '-'));
           notes.push(
             `ours / Python on ${fileMb.toFixed(1)} MB: ${speedup.toFixed(1)}x events/s ` +
               `(target >= ${TARGET_SPEEDUP}x: ${speedup >= TARGET_SPEEDUP ? 'yes' : 'NO'}), ` +
@@ -185,4 +168,23 @@ if (process.argv[2] === '--child') {
     console.error(err);
     process.exitCode = 1;
   });
+}
+
+/** One line of the results table: parser, file MB, events, seconds, events/s, MB/s, peak RSS, verdict. */
+function tableRow(
+  parser: string,
+  fileMb: number,
+  run: { events: number; seconds: number; peakRssMb: number },
+  verdict: string,
+): string[] {
+  return [
+    parser,
+    fileMb.toFixed(1),
+    String(run.events),
+    run.seconds.toFixed(2),
+    Math.round(run.events / run.seconds).toString(),
+    (fileMb / run.seconds).toFixed(1),
+    run.peakRssMb.toFixed(0),
+    verdict,
+  ];
 }
