@@ -43,6 +43,12 @@ export class SessionForwarder {
   private inFlight: Promise<void> = Promise.resolve();
   /** Sessions whose earlier history no longer matches what was forwarded (see `add`). */
   private readonly rewritten = new Set<string>();
+  /**
+   * How far each session was handed to a push: buffered, in flight or committed. The state only
+   * knows what was committed, and a session fetched again (a split after a failure) must not have
+   * its in-flight events queued a second time.
+   */
+  private readonly handedOver = new Map<string, SessionProgress>();
   private readonly serializer = new EventSerializer();
 
   constructor(
@@ -59,11 +65,14 @@ export class SessionForwarder {
     // PRA may return sessions nobody asked for; only tracked sessions have a place in the state.
     if (!session) return;
     const timestamp = Number(item.event.timestamp);
-    if (item.index < session.forwarded) {
+    const handed = this.handedOver.get(item.lsid);
+    const forwarded = handed?.forwarded ?? session.forwarded;
+    if (item.index < forwarded) {
       // PRA sends a running session whole each time. We assume its history only grows
       // (pra-api.md §3, a guess); the last forwarded event is checked, and if it changed, only
       // events newer than it are forwarded, trading possible same-second losses for no replays.
-      if (item.index === session.forwarded - 1 && session.lastFingerprint !== fingerprint(item.event)) {
+      const lastFingerprint = handed ? fingerprint(handed.lastEvent) : session.lastFingerprint;
+      if (item.index === forwarded - 1 && lastFingerprint !== fingerprint(item.event)) {
         this.rewritten.add(item.lsid);
         this.options.onWarning?.(
           `Session ${item.lsid} changed events that were already forwarded; forwarding only newer events`,
@@ -71,7 +80,8 @@ export class SessionForwarder {
       }
       return;
     }
-    if (this.rewritten.has(item.lsid) && !(timestamp > (session.lastTimestamp ?? -Infinity))) return;
+    const lastTimestamp = handed?.lastTimestamp ?? session.lastTimestamp;
+    if (this.rewritten.has(item.lsid) && !(timestamp > (lastTimestamp ?? -Infinity))) return;
     const json = this.serializer.serialize(item.event);
     const batch = this.batch;
     batch.events.push(json);
@@ -80,11 +90,9 @@ export class SessionForwarder {
     if (Number.isFinite(timestamp) && !(timestamp <= (batch.newestTimestamp ?? -Infinity))) {
       batch.newestTimestamp = timestamp;
     }
-    batch.progress.set(item.lsid, {
-      forwarded: item.index + 1,
-      lastEvent: item.event,
-      lastTimestamp: timestamp,
-    });
+    const progress = { forwarded: item.index + 1, lastEvent: item.event, lastTimestamp: timestamp };
+    batch.progress.set(item.lsid, progress);
+    this.handedOver.set(item.lsid, progress);
     if (batch.bytes >= this.options.flushBytes) await this.flush();
   }
 
@@ -114,9 +122,10 @@ export class SessionForwarder {
     await this.inFlight.catch(() => undefined);
   }
 
-  /** Forgets what is buffered and not yet pushed (after a stop or a failed push). */
+  /** Forgets what is buffered and not yet pushed (after a stop or a failed push): it goes again next cycle. */
   discard(): void {
     this.batch = emptyBatch();
+    this.handedOver.clear();
     this.inFlight = Promise.resolve();
   }
 

@@ -145,6 +145,33 @@ describe('SessionForwarder', () => {
     expect(saved().seen.big).toBe(NOW);
   });
 
+  it('does not queue again the events of a push still in flight when the session is fetched again', async () => {
+    // The intake holds the first push until released, as a slow intake does while a failed batch
+    // is split and its sessions fetched again.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const pushes: string[][] = [];
+    const slow = new SessionForwarder(state, {
+      push: async (events) => {
+        pushes.push(events);
+        if (pushes.length === 1) await held;
+      },
+      flushBytes: 1 << 20,
+    });
+    state.track('a', NOW);
+    await slow.add(event('a', 0));
+    await slow.add(event('a', 1));
+    // The fetch broke off here; the same session comes again while the first push is unanswered.
+    await slow.flush();
+    const again = [event('a', 0), event('a', 1), event('a', 2), end('a', 3, NOW)];
+    for (const item of again) await slow.add(item);
+    release();
+    await slow.drain();
+    const bodies = pushes.flat().map((json) => (JSON.parse(json) as SessionEvent).body);
+    expect(bodies).toEqual(['m0', 'm1', 'm2']);
+    expect(saved().seen.a).toBe(NOW);
+  });
+
   it('drops events of sessions nobody asked for', async () => {
     await feed(forwarder(), [event('stranger', 0), end('stranger', 1, NOW)]);
     expect(intake.batches).toHaveLength(0);
