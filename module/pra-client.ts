@@ -280,6 +280,9 @@ const RETRYABLE_NETWORK_CODES = new Set([
   'ENETUNREACH',
   'ENETDOWN',
   'ERR_SOCKET_CONNECTION_TIMEOUT',
+  // axios's code for a reply whose body was cut short ("stream has been aborted"), e.g. a reset
+  // in the middle of a token answer.
+  'ERR_BAD_RESPONSE',
 ]);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 

@@ -183,6 +183,13 @@ describe('token', () => {
       '/api/reporting 200',
     ]);
   });
+
+  it('retries a token answer cut short by a reset', async () => {
+    sim.injectFault({ kind: 'reset', count: 1, target: 'token', afterBytes: 5 });
+    await expect(client().listSessions(EVERYTHING)).resolves.toEqual(expect.any(Array));
+    expect(sim.requests.filter((r) => r.path === '/oauth2/token')).toHaveLength(2);
+    expect(sim.tokensIssued).toBe(2);
+  });
 });
 
 describe('statuses and retries', () => {
