@@ -9,4 +9,5 @@ module.exports = {
     '^@sekoia/automation-sdk-shim$': '<rootDir>/packages/automation-sdk-shim/src/index.ts',
   },
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/tests/support/summary-reporter.cjs'],
 };
