@@ -593,7 +593,9 @@ export class PraClient {
         `the PRA token endpoint answered HTTP ${response.status} (content-type ${String(response.headers['content-type'] ?? 'none')}) without an access_token: check that the base URL is the PRA site`,
       );
     }
-    const expiresIn = typeof json?.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 3600;
+    // Some servers send the lifetime as a string; a missing or odd one means the documented hour.
+    const declared = Number(json?.expires_in);
+    const expiresIn = Number.isFinite(declared) && declared > 0 ? declared : 3600;
     // Renew 5 minutes early, or at half-life for short-lived tokens, so no call races the expiry.
     const lifetimeMs = (expiresIn > 600 ? expiresIn - 300 : expiresIn / 2) * 1000;
     this.token = { value: accessToken, renewAt: requestedAt + lifetimeMs };

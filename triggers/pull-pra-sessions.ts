@@ -61,6 +61,9 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments &
     // Every cycle and every fetched batch beats the heart. The longest legitimate silence is an
     // intake push retrying for its hour; past that plus three cycles, the loop is stuck, not busy.
     this.lastHeartbeatThreshold = config.frequencySeconds * 3 + 3600 + 900;
+    // A PRA tenant can go days without a session; restarting the pod then would fix nothing. The
+    // heartbeat already proves the loop runs, so the runtime's "no events for 6 h" check is off.
+    this.secondsWithoutEvents = 0;
     const state = this.loadState(config);
     const client = this.createClient(config, metrics);
     this.log(

@@ -23,6 +23,14 @@ describe('pull_pra_sessions end to end', () => {
     // The new events arrived while the session was still running.
     expect(scenario.pra.sessions.find((s) => s.lsid === live)?.endTime).toBeNull();
 
+    const health = await scenario.health();
+    expect(health.status).toBe(200);
+    // Liveness is the heartbeat of every cycle; a quiet tenant is no reason to restart.
+    expect(JSON.parse(health.body)).toMatchObject({
+      seconds_without_events_threshold: 0,
+      last_heartbeat_threshold: 3 * 1 + 3600 + 900,
+    });
+
     for (const lsid of scenario.openLsids()) scenario.pra.endSession(lsid);
     const all = await scenario.expected();
     await scenario.delivered(all);
