@@ -18,7 +18,13 @@ export interface ForwarderOptions {
 
 interface SessionProgress {
   forwarded: number;
-  lastEvent: SessionEvent;
+  /**
+   * The last event as serialised, not the parsed object: strings inside parsed events can be
+   * slices of the parser's 64 KiB input chunks, and keeping one event per session for a whole
+   * cycle kept those chunks alive (about 100 MB in bench:collect). For the same reason the lsids
+   * are property names (which V8 copies into its own table), not Map keys.
+   */
+  lastJson: string;
   lastTimestamp: number;
 }
 
@@ -48,7 +54,7 @@ export class SessionForwarder {
    * knows what was committed, and a session fetched again (a split after a failure) must not have
    * its in-flight events queued a second time.
    */
-  private readonly handedOver = new Map<string, SessionProgress>();
+  private handedOver: Record<string, SessionProgress> = Object.create(null);
   private readonly serializer = new EventSerializer();
 
   constructor(
@@ -65,13 +71,13 @@ export class SessionForwarder {
     // PRA may return sessions nobody asked for; only tracked sessions have a place in the state.
     if (!session) return;
     const timestamp = Number(item.event.timestamp);
-    const handed = this.handedOver.get(item.lsid);
+    const handed = this.handedOver[item.lsid];
     const forwarded = handed?.forwarded ?? session.forwarded;
     if (item.index < forwarded) {
       // PRA sends a running session whole each time. We assume its history only grows
       // (pra-api.md §3, a guess); the last forwarded event is checked, and if it changed, only
       // events newer than it are forwarded, trading possible same-second losses for no replays.
-      const lastFingerprint = handed ? fingerprint(handed.lastEvent) : session.lastFingerprint;
+      const lastFingerprint = handed ? fingerprintOf(handed.lastJson) : session.lastFingerprint;
       if (item.index === forwarded - 1 && lastFingerprint !== fingerprint(item.event)) {
         this.rewritten.add(item.lsid);
         this.options.onWarning?.(
@@ -90,9 +96,9 @@ export class SessionForwarder {
     if (Number.isFinite(timestamp) && !(timestamp <= (batch.newestTimestamp ?? -Infinity))) {
       batch.newestTimestamp = timestamp;
     }
-    const progress = { forwarded: item.index + 1, lastEvent: item.event, lastTimestamp: timestamp };
+    const progress = { forwarded: item.index + 1, lastJson: json, lastTimestamp: timestamp };
     batch.progress.set(item.lsid, progress);
-    this.handedOver.set(item.lsid, progress);
+    this.handedOver[item.lsid] = progress;
     if (batch.bytes >= this.options.flushBytes) await this.flush();
   }
 
@@ -125,7 +131,7 @@ export class SessionForwarder {
   /** Forgets what is buffered and not yet pushed (after a stop or a failed push): it goes again next cycle. */
   discard(): void {
     this.batch = emptyBatch();
-    this.handedOver.clear();
+    this.handedOver = Object.create(null);
     this.inFlight = Promise.resolve();
   }
 
@@ -135,7 +141,7 @@ export class SessionForwarder {
       this.state.recordForwarded(
         lsid,
         progress.forwarded,
-        fingerprint(progress.lastEvent),
+        fingerprintOf(progress.lastJson),
         progress.lastTimestamp,
       );
     }
@@ -167,4 +173,8 @@ function emptyBatch(): Batch {
 
 function fingerprint(event: SessionEvent): string {
   return createHash('sha1').update(eventIdentity(event)).digest('base64').slice(0, 16);
+}
+
+function fingerprintOf(json: string): string {
+  return fingerprint(JSON.parse(json) as SessionEvent);
 }
