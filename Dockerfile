@@ -19,6 +19,9 @@ RUN npx tsc -p packages/automation-sdk-shim \
 # Runtime stage: what the platform runs, as a non-root user, without dev dependencies or simulators.
 FROM node:20-slim
 ENV NODE_ENV=production
+# A smaller young generation keeps the peak RSS under 200 MB while moving a million events at the
+# same throughput (npm run bench:collect, which runs with this value: 203 MB without it, 174 MB with).
+ENV NODE_OPTIONS=--max-semi-space-size=8
 WORKDIR /app
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin sekoiaio-runtime \
  && mkdir -p /symphony_data \

@@ -7,10 +7,12 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { CollectorProcess } from '../simulator/collector-process';
 import { startPraSimulator } from '../simulator/pra';
 import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN, startSekoiaSimulator } from '../simulator/sekoia';
+import { imageEnvironment } from '../scripts/image-replay';
 
 const TARGET_EVENTS_PER_SECOND = 50_000;
 const TARGET_PEAK_RSS_MB = 200;
@@ -39,6 +41,11 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** Measure the collector as the image runs it. */
+const IMAGE_NODE_OPTIONS = imageEnvironment(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
+).NODE_OPTIONS;
+
 async function main(): Promise<void> {
   const opts = new Command('bench:collect')
     .description('End-to-end collection throughput, PRA requests and peak memory')
@@ -46,7 +53,8 @@ async function main(): Promise<void> {
     .option('--events <n>', 'events per session', positiveInteger, 500)
     .option(
       '--node-options <flags>',
-      'NODE_OPTIONS for the collector, e.g. "--max-old-space-size=96" or "--require ./profile-hook.js"',
+      'NODE_OPTIONS for the collector (default: the image\'s, from the Dockerfile), e.g. "--require ./profile-hook.js"',
+      IMAGE_NODE_OPTIONS,
     )
     .parse()
     .opts<{ sessions: number; events: number; nodeOptions?: string }>();
@@ -133,7 +141,8 @@ async function main(): Promise<void> {
     for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c] as number)).join('  '));
     console.log(
       `\nThe PRA and intake simulators run in this process on the same ${os.availableParallelism()} cores; ` +
-        'their CPU time above is time the collector could not use.',
+        'their CPU time above is time the collector could not use.\n' +
+        `Collector NODE_OPTIONS: ${opts.nodeOptions ?? '(none)'}`,
     );
   } finally {
     await collector?.stop('SIGKILL');

@@ -175,6 +175,19 @@ export async function replayDockerfile(options: ReplayOptions): Promise<ReplayRe
   return { instructions, steps, stages, image };
 }
 
+/** The environment the final stage sets (its ENV lines), i.e. what the collector runs with in the image. */
+export function imageEnvironment(dockerfile: string): Record<string, string> {
+  const instructions = parseDockerfile(dockerfile);
+  const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
+  return Object.assign(
+    {},
+    ...instructions
+      .slice(lastFrom + 1)
+      .filter((i) => i.keyword === 'ENV')
+      .map(parseEnv),
+  ) as Record<string, string>;
+}
+
 function parseEnv(instruction: DockerInstruction): Record<string, string> {
   const pairs = instruction.args.split(/\s+/);
   if (!pairs.every((p) => /^[A-Za-z_][A-Za-z0-9_]*=\S*$/.test(p))) {
