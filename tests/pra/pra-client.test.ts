@@ -217,7 +217,8 @@ describe('statuses and retries', () => {
     });
     expect((await pra.listSessions(EVERYTHING)).length).toBeGreaterThan(0);
     expect(retries).toEqual([1000]);
-    expect(starts[1] - ends[0]).toBeGreaterThanOrEqual(1000);
+    // Node timers may fire a fraction of a millisecond early against performance.now().
+    expect(starts[1] - ends[0]).toBeGreaterThanOrEqual(995);
     expect(reportingRequests().map((r) => r.status)).toEqual([429, 200]);
   });
 
