@@ -7,10 +7,15 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
-import { exponentialBackoff, retry, RetryAbortedError, abortableSleep } from '@sekoia/automation-sdk-shim';
+import {
+  abortableSleep,
+  exponentialBackoff,
+  isLoopbackHost,
+  retry,
+  RetryAbortedError,
+} from '@sekoia/automation-sdk-shim';
 import {
   PraAuthenticationError,
   PraError,
@@ -103,22 +108,6 @@ const DEFAULT_MAX_REPORT_BYTES = 2 * 1024 * 1024 * 1024;
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 /** A wrong hostname rarely starts resolving a second later; one retry covers a DNS hiccup. */
 const MAX_DNS_ATTEMPTS = 2;
-
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
-
-/** True for localhost, 127.0.0.0/8 and ::1 (IPv4-mapped forms included); brackets are accepted. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1')
-    .replace(/\.$/, '');
-  if (host === 'localhost') return true;
-  const family = isIP(host);
-  if (family === 0) return false;
-  return loopback.check(host, family === 4 ? 'ipv4' : 'ipv6');
-}
 
 /**
  * A failure worth another attempt. It travels through the shim's retry() and is unwrapped when

@@ -12,9 +12,9 @@ import {
   PraTransportError,
   ReportParseError,
 } from '../../module/errors';
+import { isLoopbackHost } from '@sekoia/automation-sdk-shim';
 import type { ReportItem } from '../../module/events';
 import {
-  isLoopbackHost,
   parseRetryAfter,
   PraClient,
   PraConfigurationError,

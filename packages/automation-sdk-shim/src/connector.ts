@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { IntakePushError, TriggerConfigurationError, describeError } from './errors';
-import { httpStatus } from './http';
+import { httpStatus, isLoopbackHost } from './http';
 import { type CommonMetrics, createCommonMetrics } from './metrics';
 import type { Module } from './module';
 import { optionalText } from './platform';
@@ -22,8 +22,6 @@ export const EVENT_BYTES_MAX_SIZE = 250_000;
 /** The whole serialised request body, envelope and re-escaping included; the intake answers 413 above it. */
 export const REQUEST_BYTES_MAX_SIZE = 10_485_760;
 const PARALLEL_CHUNKS = 4;
-
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
 /** A Trigger that pushes events to a Sekoia intake (`push_events_to_intakes`). */
 export abstract class Connector<
@@ -87,7 +85,7 @@ export abstract class Connector<
     } catch {
       throw new TriggerConfigurationError('intake_server is not a valid URL');
     }
-    if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopback(parsed.hostname))) {
+    if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
       throw new TriggerConfigurationError('intake_server must use https');
     }
     return `${base}${base.endsWith('/') ? '' : '/'}batch`;
@@ -159,10 +157,6 @@ export abstract class Connector<
     this.log(message, 'error');
     return new IntakePushError(this.module.masker.mask(message), false, status);
   }
-}
-
-function isLoopback(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 interface ChunkBody {

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { BlockList, isIP, type AddressInfo } from 'node:net';
 import axios from 'axios';
 
 /**
@@ -37,4 +37,23 @@ export function parsePort(value: string | undefined, fallback: number, name: str
     throw new RangeError(`Configuration '${name}' is not a valid port number`);
   }
   return port;
+}
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/**
+ * True for localhost, 127.0.0.0/8 and ::1 (IPv4-mapped forms included); brackets are accepted.
+ * The one place that decides where plain http is allowed: loopback test hosts only.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
+  if (host === 'localhost') return true;
+  const family = isIP(host);
+  if (family === 0) return false;
+  return loopback.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }

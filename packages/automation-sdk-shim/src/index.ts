@@ -15,3 +15,4 @@ export { type CommonMetrics } from './metrics';
 export { AccountValidator } from './account-validator';
 export { JsonStateFile } from './state-file';
 export { naiveUtcIso } from './time';
+export { isLoopbackHost } from './http';
