@@ -219,7 +219,7 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments> 
    */
   private async assertTenantAnswers(client: PraClient, batchError: unknown): Promise<void> {
     try {
-      await client.listSessions({ endTime: nowSeconds(), duration: 1 });
+      await client.checkAccess();
     } catch {
       throw new TenantUnavailableError(batchError);
     }
