@@ -1,4 +1,4 @@
-import { ModuleConfigurationError, TriggerConfigurationError } from '@sekoia/automation-sdk-shim';
+import { ModuleConfigurationError } from '@sekoia/automation-sdk-shim';
 import { parseBaseUrl, PraConfigurationError } from './pra-client';
 
 /** `arguments` of triggers/pull_pra_sessions.json, after the shim applied the schema defaults. */
@@ -45,16 +45,12 @@ export function praAccessConfig(moduleConfiguration: Record<string, unknown>): P
   };
 }
 
+/** The typed configuration of a collection: the PRA access, plus the arguments as the schema left them. */
 export function collectorConfig(
   moduleConfiguration: Record<string, unknown>,
   args: PullPraSessionsArguments,
 ): CollectorConfig {
   const access = praAccessConfig(moduleConfiguration);
-  for (const [name, value] of Object.entries(args)) {
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      throw new TriggerConfigurationError(`${name} must be a finite number`);
-    }
-  }
   return {
     ...access,
     frequencySeconds: args.frequency,
