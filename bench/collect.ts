@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { CollectorProcess } from '../simulator/collector-process';
+import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
 import { startPraSimulator } from '../simulator/pra';
-import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN, startSekoiaSimulator } from '../simulator/sekoia';
+import { startSekoiaSimulator } from '../simulator/sekoia';
 import { imageEnvironment } from '../scripts/image-replay';
 
 const TARGET_EVENTS_PER_SECOND = 50_000;
@@ -76,19 +76,15 @@ async function main(): Promise<void> {
   try {
     const cpuBefore = process.cpuUsage();
     const started = process.hrtime.bigint();
-    collector = CollectorProcess.start({
-      moduleConfiguration: { base_url: pra.url, client_id: 'sim-client', client_secret: 'encrypted' },
-      triggerConfiguration: {
-        intake_key: DEFAULT_INTAKE_KEY,
-        intake_server: sekoia.intakeUrl,
-        frequency: 1,
-        first_run_lookback_hours: 2,
-        requests_per_second: 100,
-      },
-      callbackUrl: sekoia.callbackUrl,
-      token: DEFAULT_TOKEN,
-      env: opts.nodeOptions === undefined ? undefined : { NODE_OPTIONS: opts.nodeOptions },
-    });
+    collector = CollectorProcess.start(
+      platformLaunch(
+        { pra, sekoia },
+        {
+          trigger: { frequency: 1, first_run_lookback_hours: 2, requests_per_second: 100 },
+          env: opts.nodeOptions === undefined ? undefined : { NODE_OPTIONS: opts.nodeOptions },
+        },
+      ),
+    );
     const pid = collector.child.pid as number;
     const running = collector;
     // A collector that dies (bad --node-options, crash) would otherwise leave this waiting for nothing.

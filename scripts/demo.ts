@@ -9,15 +9,10 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import type { StateFileContent } from '../module/state';
-import { CollectorProcess } from '../simulator/collector-process';
+import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
 import { compareDeliveries, expectedEvents } from '../simulator/delivery-check';
 import { startPraSimulator, type PraSimulator, type SimSession } from '../simulator/pra';
-import {
-  DEFAULT_INTAKE_KEY,
-  DEFAULT_TOKEN,
-  startSekoiaSimulator,
-  type SekoiaSimulator,
-} from '../simulator/sekoia';
+import { startSekoiaSimulator, type SekoiaSimulator } from '../simulator/sekoia';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Under the repository (git-ignored) rather than a temp dir, so the state can be opened after the run. */
@@ -79,17 +74,9 @@ async function main(): Promise<number> {
   const sekoia = await startSekoiaSimulator({ secrets: { client_secret: 'sim-secret' } });
   let collector: CollectorProcess | undefined;
   try {
-    collector = CollectorProcess.start({
-      moduleConfiguration: { base_url: pra.url, client_id: 'sim-client', client_secret: 'encrypted' },
-      triggerConfiguration: {
-        intake_key: DEFAULT_INTAKE_KEY,
-        intake_server: sekoia.intakeUrl,
-        frequency: FREQUENCY_SECONDS,
-      },
-      callbackUrl: sekoia.callbackUrl,
-      token: DEFAULT_TOKEN,
-      dataDir: DATA_DIR,
-    });
+    collector = CollectorProcess.start(
+      platformLaunch({ pra, sekoia }, { trigger: { frequency: FREQUENCY_SECONDS }, dataDir: DATA_DIR }),
+    );
     return await run(pra, sekoia, collector);
   } catch (error) {
     // What the collector said last is usually why the demo failed.

@@ -10,17 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventIdentity } from '../module/event-identity';
 import type { SessionEvent } from '../module/events';
-import { CollectorProcess } from '../simulator/collector-process';
+import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
 import { compareDeliveries, expectedEvents } from '../simulator/delivery-check';
 import { startPraSimulator, type PraSimulator } from '../simulator/pra';
 import { Rng } from '../simulator/pra/data';
-import {
-  DEFAULT_INTAKE_KEY,
-  DEFAULT_TOKEN,
-  startSekoiaSimulator,
-  type AcceptedBatch,
-  type SekoiaSimulator,
-} from '../simulator/sekoia';
+import { startSekoiaSimulator, type AcceptedBatch, type SekoiaSimulator } from '../simulator/sekoia';
 
 export interface SoakOptions {
   /** How long faults and restarts go on; the drain comes on top. */
@@ -83,7 +77,6 @@ export interface SoakReport {
 }
 
 const TRIGGER_CONFIGURATION = {
-  intake_key: DEFAULT_INTAKE_KEY,
   frequency: 1,
   live_sessions: true,
   overlap_seconds: 30,
@@ -351,14 +344,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pra-soak-'));
   const supervisor = new Supervisor(
-    {
-      moduleConfiguration: { base_url: pra.url, client_id: 'sim-client', client_secret: 'encrypted' },
-      triggerConfiguration: { ...TRIGGER_CONFIGURATION, intake_server: sekoia.intakeUrl },
-      callbackUrl: sekoia.callbackUrl,
-      token: DEFAULT_TOKEN,
-      dataDir,
-      entryPoint: options.entryPoint,
-    },
+    platformLaunch(
+      { pra, sekoia },
+      { trigger: TRIGGER_CONFIGURATION, dataDir, entryPoint: options.entryPoint },
+    ),
     log,
   );
   const faults = new FaultInjector(rng, pra, sekoia);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN } from './sekoia';
 
 /** The compiled entry point, as the container runs it, whether this file runs compiled or from source (jest). */
 const PARENT = path.resolve(__dirname, '..');
@@ -27,6 +28,43 @@ export interface CollectorLaunch {
   entryPoint?: string;
   /** Working directory of the child, default this process's: the platform gives no guarantee about it. */
   cwd?: string;
+}
+
+/** The two simulators a collector runs between, as far as its configuration needs them. */
+export interface SimulatedPlatform {
+  pra: { url: string };
+  sekoia: { intakeUrl: string; callbackUrl: string };
+}
+
+export interface PlatformLaunchOptions extends Partial<
+  Omit<CollectorLaunch, 'moduleConfiguration' | 'triggerConfiguration'>
+> {
+  /** Merged over the module configuration (PRA simulator URL, its client id, a secret placeholder). */
+  module?: Record<string, unknown>;
+  /** Merged over the trigger arguments (the intake simulator and its key). */
+  trigger?: Record<string, unknown>;
+}
+
+/**
+ * What the Sekoia platform would hand a collector placed between these simulators. The secret is a
+ * placeholder, as in production: the shim fetches the real one from the platform's secrets API.
+ */
+export function platformLaunch(
+  { pra, sekoia }: SimulatedPlatform,
+  { module, trigger, ...launch }: PlatformLaunchOptions = {},
+): CollectorLaunch {
+  return {
+    moduleConfiguration: {
+      base_url: pra.url,
+      client_id: 'sim-client',
+      client_secret: 'placeholder-replaced-by-the-secrets-api',
+      ...module,
+    },
+    triggerConfiguration: { intake_key: DEFAULT_INTAKE_KEY, intake_server: sekoia.intakeUrl, ...trigger },
+    callbackUrl: sekoia.callbackUrl,
+    token: DEFAULT_TOKEN,
+    ...launch,
+  };
 }
 
 export interface LogLine {

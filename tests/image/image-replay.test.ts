@@ -13,14 +13,9 @@ import {
   type DockerInstruction,
   type ReplayResult,
 } from '../../scripts/image-replay';
-import { CollectorProcess } from '../../simulator/collector-process';
+import { CollectorProcess, platformLaunch } from '../../simulator/collector-process';
 import { startPraSimulator, type PraSimulator } from '../../simulator/pra';
-import {
-  DEFAULT_INTAKE_KEY,
-  DEFAULT_TOKEN,
-  startSekoiaSimulator,
-  type SekoiaSimulator,
-} from '../../simulator/sekoia';
+import { startSekoiaSimulator, type SekoiaSimulator } from '../../simulator/sekoia';
 
 const REPO = path.resolve(__dirname, '..', '..');
 /** npm ci of the whole dependency tree, then two compilations: once, for every test below. */
@@ -152,22 +147,20 @@ describe('Dockerfile replay', () => {
     const launch = (command: string): CollectorProcess => {
       const [program, entryPoint] = replay.image.entrypoint ?? [];
       expect(program).toBe('node');
-      return CollectorProcess.start({
-        moduleConfiguration: { base_url: pra.url, client_id: 'sim-client', client_secret: 'encrypted' },
-        triggerConfiguration: {
-          intake_key: DEFAULT_INTAKE_KEY,
-          intake_server: sekoia.intakeUrl,
-          frequency: 2,
-        },
-        callbackUrl: sekoia.callbackUrl,
-        token: DEFAULT_TOKEN,
-        command,
-        entryPoint: hostPath(replay.image, entryPoint),
-        cwd: elsewhere,
-        // Inside the test's temp dir, so that afterAll removes it with the rest.
-        dataDir: fs.mkdtempSync(path.join(tmp, 'data-')),
-        env: replay.image.env,
-      });
+      return CollectorProcess.start(
+        platformLaunch(
+          { pra, sekoia },
+          {
+            trigger: { frequency: 2 },
+            command,
+            entryPoint: hostPath(replay.image, entryPoint),
+            cwd: elsewhere,
+            // Inside the test's temp dir, so that afterAll removes it with the rest.
+            dataDir: fs.mkdtempSync(path.join(tmp, 'data-')),
+            env: replay.image.env,
+          },
+        ),
+      );
     };
 
     it('pull_pra_sessions forwards the sessions to the intake and stops cleanly on SIGTERM', async () => {

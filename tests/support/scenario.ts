@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StateFileContent } from '../../module/state';
-import { CollectorProcess, type CollectorLaunch, type LogLine } from '../../simulator/collector-process';
+import {
+  CollectorProcess,
+  platformLaunch,
+  type CollectorLaunch,
+  type LogLine,
+} from '../../simulator/collector-process';
 import { compareDeliveries, expectedEvents, type DeliveryReport } from '../../simulator/delivery-check';
 import { startPraSimulator, type PraSimulator, type PraSimulatorOptions } from '../../simulator/pra';
 import {
-  DEFAULT_INTAKE_KEY,
-  DEFAULT_TOKEN,
   startSekoiaSimulator,
   type SekoiaSimulator,
   type SekoiaSimulatorOptions,
@@ -64,25 +67,22 @@ export class Scenario {
   }
 
   launch(overrides: Partial<CollectorLaunch> = {}): CollectorProcess {
-    const collector = CollectorProcess.start({
-      moduleConfiguration: {
-        base_url: this.pra.url,
-        client_id: this.options.pra?.clientId ?? 'sim-client',
-        client_secret: 'placeholder-replaced-by-the-secrets-api',
-        ...this.options.module,
-      },
-      triggerConfiguration: {
-        intake_key: this.options.sekoia?.intakeKey ?? DEFAULT_INTAKE_KEY,
-        intake_server: this.sekoia.intakeUrl,
-        frequency: 1,
-        request_timeout: 5,
-        ...this.options.trigger,
-      },
-      callbackUrl: this.sekoia.callbackUrl,
-      token: this.options.sekoia?.token ?? DEFAULT_TOKEN,
-      dataDir: this.dataDir,
-      ...overrides,
-    });
+    // A simulator started with its own client id, intake key or token gets a launch that matches it.
+    const { pra, sekoia } = this.options;
+    const collector = CollectorProcess.start(
+      platformLaunch(this, {
+        module: { ...(pra?.clientId && { client_id: pra.clientId }), ...this.options.module },
+        trigger: {
+          ...(sekoia?.intakeKey && { intake_key: sekoia.intakeKey }),
+          frequency: 1,
+          request_timeout: 5,
+          ...this.options.trigger,
+        },
+        ...(sekoia?.token && { token: sekoia.token }),
+        dataDir: this.dataDir,
+        ...overrides,
+      }),
+    );
     this.collectors.push(collector);
     return collector;
   }
