@@ -48,10 +48,11 @@ export class PraTransportError extends PraError {
 /** The report body is not the XML we expect; line and column are 1-based. */
 export class ReportParseError extends PraError {
   constructor(
-    message: string,
+    /** What is wrong, without the position. */
+    readonly reason: string,
     readonly line?: number,
     readonly column?: number,
   ) {
-    super(line === undefined ? message : `${message} (line ${line}, column ${column})`);
+    super(line === undefined ? reason : `${reason} (line ${line}, column ${column})`);
   }
 }

@@ -1,4 +1,4 @@
-import type { SessionEvent } from './events';
+import type { ReportItem, SerializedItem, SessionEvent } from './events';
 
 /** Keys copied from the session into every event; they come last, from `session_id` on. */
 const SESSION_KEYS = new Set([
@@ -19,6 +19,13 @@ const SESSION_KEYS = new Set([
 export class EventSerializer {
   private tailValues: unknown[] = [];
   private tailJson = '';
+
+  /** Session ends pass through; events become their JSON. */
+  serializeItem(item: ReportItem): SerializedItem {
+    if (item.kind === 'session') return item;
+    const { lsid, index, event } = item;
+    return { kind: 'event', lsid, index, timestamp: event.timestamp, json: this.serialize(event) };
+  }
 
   serialize(event: SessionEvent): string {
     const fields = event as unknown as Record<string, unknown>;

@@ -57,3 +57,17 @@ export interface ReportSessionEnd {
 }
 
 export type ReportItem = ReportEvent | ReportSessionEnd;
+
+/**
+ * A ReportEvent as the forwarder takes it: its contract JSON, made where it was parsed, and the
+ * little the forwarder reads without parsing that JSON again.
+ */
+export interface SerializedEvent {
+  kind: 'event';
+  lsid: string;
+  index: number;
+  timestamp: string | undefined;
+  json: string;
+}
+
+export type SerializedItem = SerializedEvent | ReportSessionEnd;

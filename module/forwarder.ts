@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eventIdentity } from './event-identity';
-import { EventSerializer } from './event-json';
-import type { ReportItem, ReportSessionEnd, SessionEvent } from './events';
+import type { ReportSessionEnd, SerializedItem, SessionEvent } from './events';
 import type { CollectionState } from './state';
 
 export interface ForwarderOptions {
@@ -55,14 +54,13 @@ export class SessionForwarder {
    * its in-flight events queued a second time.
    */
   private handedOver: Record<string, SessionProgress> = Object.create(null);
-  private readonly serializer = new EventSerializer();
 
   constructor(
     private readonly state: CollectionState,
     private readonly options: ForwarderOptions,
   ) {}
 
-  async add(item: ReportItem): Promise<void> {
+  async add(item: SerializedItem): Promise<void> {
     if (item.kind === 'session') {
       this.batch.completions.push(item);
       return;
@@ -70,7 +68,7 @@ export class SessionForwarder {
     const session = this.state.tracked(item.lsid);
     // PRA may return sessions nobody asked for; only tracked sessions have a place in the state.
     if (!session) return;
-    const timestamp = Number(item.event.timestamp);
+    const timestamp = Number(item.timestamp);
     const handed = this.handedOver[item.lsid];
     const forwarded = handed?.forwarded ?? session.forwarded;
     if (item.index < forwarded) {
@@ -78,7 +76,7 @@ export class SessionForwarder {
       // (pra-api.md §3, a guess); the last forwarded event is checked, and if it changed, only
       // events newer than it are forwarded, trading possible same-second losses for no replays.
       const lastFingerprint = handed ? fingerprintOf(handed.lastJson) : session.lastFingerprint;
-      if (item.index === forwarded - 1 && lastFingerprint !== fingerprint(item.event)) {
+      if (item.index === forwarded - 1 && lastFingerprint !== fingerprintOf(item.json)) {
         this.rewritten.add(item.lsid);
         this.options.onWarning?.(
           `Session ${item.lsid} changed events that were already forwarded; forwarding only newer events`,
@@ -88,7 +86,7 @@ export class SessionForwarder {
     }
     const lastTimestamp = handed?.lastTimestamp ?? session.lastTimestamp;
     if (this.rewritten.has(item.lsid) && !(timestamp > (lastTimestamp ?? -Infinity))) return;
-    const json = this.serializer.serialize(item.event);
+    const json = item.json;
     const batch = this.batch;
     batch.events.push(json);
     // Characters, not bytes: a cheap measure whose 3x worst case still fits one intake chunk.
@@ -171,10 +169,10 @@ function emptyBatch(): Batch {
   return { events: [], bytes: 0, newestTimestamp: undefined, progress: new Map(), completions: [] };
 }
 
-function fingerprint(event: SessionEvent): string {
-  return createHash('sha1').update(eventIdentity(event)).digest('base64').slice(0, 16);
-}
-
+/** What identifies an event, short: compared across cycles to detect a rewritten history. */
 function fingerprintOf(json: string): string {
-  return fingerprint(JSON.parse(json) as SessionEvent);
+  return createHash('sha1')
+    .update(eventIdentity(JSON.parse(json) as SessionEvent))
+    .digest('base64')
+    .slice(0, 16);
 }

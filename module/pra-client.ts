@@ -62,6 +62,9 @@ export interface PraClientOptions {
 }
 
 /** Unix seconds. Exactly one of startTime/endTime; duration 0 (the default) means "up to now". */
+/** Turns a report body into items: in this thread by default, or elsewhere (ReportParserThread). */
+export type ReportParse<T> = (body: AsyncIterable<Buffer>) => AsyncIterable<T>;
+
 export interface SessionWindow {
   startTime?: number;
   endTime?: number;
@@ -415,10 +418,13 @@ export class PraClient {
 
   /**
    * Every event of the given sessions, then one `session` item per session, in one AccessSession
-   * call. Status-level failures are retried before the first byte is read; a failure mid-body
+   * call, as `parse` makes them (parseAccessSessionReport unless told otherwise). Status-level failures are retried before the first byte is read; a failure mid-body
    * (PraTransportError, ReportParseError) reaches the caller after the items already yielded.
    */
-  async *fetchSessions(lsids: string[], options: { maxAttempts?: number } = {}): AsyncGenerator<ReportItem> {
+  async *fetchSessions<T = ReportItem>(
+    lsids: string[],
+    options: { maxAttempts?: number; parse?: ReportParse<T> } = {},
+  ): AsyncGenerator<T> {
     if (lsids.length === 0) return;
     const invalid = lsids.find((lsid) => lsid === '' || lsid.includes(','));
     if (invalid !== undefined) throw new RangeError(`not a usable lsid: ${JSON.stringify(invalid)}`);
@@ -431,7 +437,9 @@ export class PraClient {
       options.maxAttempts,
     );
     try {
-      yield* parseAccessSessionReport(body);
+      // The default parse yields ReportItem, which is T when no parse is given.
+      const parse = options.parse ?? (parseAccessSessionReport as unknown as ReportParse<T>);
+      yield* parse(body);
     } finally {
       body.destroy();
     }

@@ -4,7 +4,7 @@
  */
 import { PraApiError, ReportParseError } from './errors';
 import type { JumpGroup, Party, ReportItem, SessionEvent } from './events';
-import { MAX_DEPTH, streamXml, type XmlSink } from './xml-stream';
+import { IncrementalXmlParser, MAX_DEPTH, streamXml, type XmlSink } from './xml-stream';
 
 export interface ParseOptions {
   /**
@@ -32,11 +32,20 @@ export function parseAccessSessionReport(
   input: AsyncIterable<Buffer | string>,
   options: ParseOptions = {},
 ): AsyncIterable<ReportItem> {
+  return streamXml(input, accessSessionSink(options));
+}
+
+/** The same parser, fed synchronously chunk by chunk (for a parse off the main thread). */
+export function createAccessSessionParser(options: ParseOptions = {}): IncrementalXmlParser<ReportItem> {
+  return new IncrementalXmlParser(accessSessionSink(options));
+}
+
+function accessSessionSink(options: ParseOptions): AccessSessionSink {
   const maxBuffered = options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS;
   if (!Number.isInteger(maxBuffered) || maxBuffered < 0) {
     throw new RangeError(`maxBufferedEvents must be a non-negative integer, got ${maxBuffered}`);
   }
-  return streamXml(input, new AccessSessionSink(maxBuffered));
+  return new AccessSessionSink(maxBuffered);
 }
 
 /**

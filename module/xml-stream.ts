@@ -27,31 +27,53 @@ export interface XmlSink<T> {
 }
 
 /**
+ * A document fed chunk by chunk, synchronously: `write` and `end` hand out the sink's items as the
+ * slices that complete them are parsed. Bytes are decoded as UTF-8 whatever the XML declaration
+ * says; invalid sequences become U+FFFD rather than an error.
+ */
+export class IncrementalXmlParser<T> {
+  private readonly reader: XmlReader<T>;
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(private readonly sink: XmlSink<T>) {
+    this.reader = new XmlReader(sink);
+  }
+
+  /** Parses lazily: the next slice is parsed only when the caller asks for more items. */
+  *write(chunk: Uint8Array | string): Generator<T, void, undefined> {
+    // A string chunk after bytes: whatever incomplete sequence the decoder holds is lost anyway.
+    const text =
+      typeof chunk === 'string'
+        ? this.decoder.decode() + chunk
+        : this.decoder.decode(chunk, { stream: true });
+    for (let start = 0; start < text.length; start += SLICE_CHARS) {
+      this.reader.write(text.length <= SLICE_CHARS ? text : text.slice(start, start + SLICE_CHARS));
+      const items = this.sink.takeItems();
+      if (items !== undefined) yield* items;
+    }
+  }
+
+  /** Ends the document: throws if it is incomplete. */
+  *end(): Generator<T, void, undefined> {
+    this.reader.write(this.decoder.decode());
+    this.reader.end();
+    const items = this.sink.takeItems();
+    if (items !== undefined) yield* items;
+  }
+}
+
+/**
  * Feeds `input` to saxes and yields the sink's items as soon as the slice that completed them has
  * been parsed. The next chunk is read only when the consumer asks for more, which gives
- * backpressure for free. Bytes are decoded as UTF-8 whatever the XML declaration says; invalid
- * sequences become U+FFFD rather than an error.
+ * backpressure for free.
  */
 export async function* streamXml<T>(
   input: AsyncIterable<Uint8Array | string>,
   sink: XmlSink<T>,
 ): AsyncGenerator<T, void, undefined> {
-  const reader = new XmlReader(sink);
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of input) {
-    // A string chunk after bytes: whatever incomplete sequence the decoder holds is lost anyway.
-    const text =
-      typeof chunk === 'string' ? decoder.decode() + chunk : decoder.decode(chunk, { stream: true });
-    for (let start = 0; start < text.length; start += SLICE_CHARS) {
-      reader.write(text.length <= SLICE_CHARS ? text : text.slice(start, start + SLICE_CHARS));
-      const items = sink.takeItems();
-      if (items !== undefined) yield* items;
-    }
-  }
-  reader.write(decoder.decode());
-  reader.end();
-  const items = sink.takeItems();
-  if (items !== undefined) yield* items;
+  const parser = new IncrementalXmlParser(sink);
+  for await (const chunk of input) yield* parser.write(chunk);
+  yield* parser.end();
 }
 
 const SAXES_POSITION_PREFIX = /^\d+:\d+: /;

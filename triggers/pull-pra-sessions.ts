@@ -19,6 +19,7 @@ import {
 import { SessionForwarder } from '../module/forwarder';
 import { CollectorMetrics, type ErrorKind } from '../module/metrics';
 import { PraClient, PraConfigurationError, PraUnexpectedResponseError } from '../module/pra-client';
+import { ReportParserThread } from '../module/report-thread';
 import { CollectionState, StateFormatError, type StateFileContent } from '../module/state';
 
 /**
@@ -58,6 +59,7 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments> 
   private sessionsPerRequest = 50;
   private timedOutLastCycle = false;
   private readonly pushAbort = new AbortController();
+  private readonly parser = new ReportParserThread();
 
   async run(): Promise<void> {
     const config = collectorConfig(this.module.configuration, this.configuration);
@@ -89,6 +91,7 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments> 
       }
       await this.sleep(config.frequencySeconds);
     }
+    await this.parser.close();
   }
 
   /** What lives as long as the process, whatever happens to run(). */
@@ -160,7 +163,11 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments> 
         const batch = splits.shift() ?? pending.splice(0, this.sessionsPerRequest);
         const returned = new Set<string>();
         try {
-          for await (const item of client.fetchSessions(batch, { maxAttempts: DETAIL_ATTEMPTS })) {
+          const items = client.fetchSessions(batch, {
+            maxAttempts: DETAIL_ATTEMPTS,
+            parse: (body) => this.parser.parse(body),
+          });
+          for await (const item of items) {
             if (item.kind === 'event') this.metrics?.collectedEvents.inc();
             else returned.add(item.lsid);
             await forwarder.add(item);

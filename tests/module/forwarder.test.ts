@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JsonStateFile } from '@sekoia/automation-sdk-shim';
-import type { ReportItem, SessionEvent } from '../../module/events';
+import { EventSerializer } from '../../module/event-json';
+import type { SerializedItem, SessionEvent } from '../../module/events';
 import { SessionForwarder } from '../../module/forwarder';
 import { CollectionState, type StateFileContent } from '../../module/state';
 
 const NOW = 1_800_000_000;
 
-function event(lsid: string, index: number, extra: Partial<SessionEvent> = {}): ReportItem {
-  return {
+const serializer = new EventSerializer();
+
+function event(lsid: string, index: number, extra: Partial<SessionEvent> = {}): SerializedItem {
+  return serializer.serializeItem({
     kind: 'event',
     lsid,
     index,
@@ -20,10 +23,10 @@ function event(lsid: string, index: number, extra: Partial<SessionEvent> = {}): 
       session_id: lsid,
       ...extra,
     },
-  };
+  });
 }
 
-function end(lsid: string, eventCount: number, endTime: number | null): ReportItem {
+function end(lsid: string, eventCount: number, endTime: number | null): SerializedItem {
   return { kind: 'session', lsid, startTime: NOW, endTime, eventCount };
 }
 
@@ -63,7 +66,7 @@ describe('SessionForwarder', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function feed(target: SessionForwarder, items: ReportItem[]): Promise<void> {
+  async function feed(target: SessionForwarder, items: SerializedItem[]): Promise<void> {
     for (const item of items) await target.add(item);
     await target.drain();
   }
