@@ -1,4 +1,4 @@
-import { ModuleConfigurationError } from '@sekoia/automation-sdk-shim';
+import { ModuleConfigurationError, TriggerConfigurationError } from '@sekoia/automation-sdk-shim';
 import { parseBaseUrl, PraConfigurationError } from './pra-client';
 
 /** `arguments` of triggers/pull_pra_sessions.json, after the shim applied the schema defaults. */
@@ -53,15 +53,39 @@ export function collectorConfig(
   const access = praAccessConfig(moduleConfiguration);
   return {
     ...access,
-    frequencySeconds: args.frequency,
-    liveSessions: args.live_sessions,
-    firstRunLookbackSeconds: args.first_run_lookback_hours * 3600,
-    overlapSeconds: args.overlap_seconds,
-    sessionsPerRequest: args.sessions_per_request,
-    maxSessionFailures: args.max_session_failures,
-    requestTimeoutMs: args.request_timeout * 1000,
-    requestsPerSecond: args.requests_per_second,
+    frequencySeconds: numberArgument(args, 'frequency'),
+    liveSessions: booleanArgument(args, 'live_sessions'),
+    firstRunLookbackSeconds: numberArgument(args, 'first_run_lookback_hours') * 3600,
+    overlapSeconds: numberArgument(args, 'overlap_seconds'),
+    sessionsPerRequest: numberArgument(args, 'sessions_per_request'),
+    maxSessionFailures: numberArgument(args, 'max_session_failures'),
+    requestTimeoutMs: numberArgument(args, 'request_timeout') * 1000,
+    requestsPerSecond: numberArgument(args, 'requests_per_second'),
   };
+}
+
+/**
+ * The schema's defaults and bounds reach the arguments only if the shim found the item's JSON.
+ * Without it, a missing number would silently become NaN (and, for sessions_per_request, an
+ * endless loop over empty batches), so its absence is a configuration error.
+ */
+function numberArgument(args: PullPraSessionsArguments, key: keyof PullPraSessionsArguments): number {
+  const value = args[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw missingArgument(key);
+  return value;
+}
+
+function booleanArgument(args: PullPraSessionsArguments, key: keyof PullPraSessionsArguments): boolean {
+  const value = args[key];
+  if (typeof value !== 'boolean') throw missingArgument(key);
+  return value;
+}
+
+function missingArgument(key: string): TriggerConfigurationError {
+  return new TriggerConfigurationError(
+    `Trigger configuration is invalid: ${key} is missing or of the wrong type; check that ` +
+      'triggers/pull_pra_sessions.json is deployed with the module (it supplies the defaults)',
+  );
 }
 
 function requiredText(configuration: Record<string, unknown>, key: string): string {

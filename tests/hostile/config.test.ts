@@ -4,6 +4,8 @@
  * then waits for the platform to stop it instead of exiting into a crash loop; unknown keys only
  * get a warning naming them.
  */
+import { TriggerConfigurationError } from '@sekoia/automation-sdk-shim';
+import { collectorConfig, type PullPraSessionsArguments } from '../../module/config';
 import { unknownKeys } from '../../packages/automation-sdk-shim/src/schema';
 import { Scenario } from '../support/scenario';
 
@@ -119,5 +121,28 @@ describe('unknown configuration keys', () => {
     expect(unknownKeys({ c: 1 }, undefined)).toEqual([]);
     expect(unknownKeys({ c: 1 }, { type: 'object' })).toEqual([]);
     expect(unknownKeys('not an object', schema)).toEqual([]);
+  });
+});
+
+describe('trigger arguments without the schema defaults', () => {
+  it('are a configuration error naming the argument and the item JSON, not NaN further down', () => {
+    const access = { base_url: 'https://pra.example.com', client_id: 'id', client_secret: 'secret' };
+    // What the shim hands over when triggers/pull_pra_sessions.json is missing from the image.
+    const bare = { intake_key: 'key', frequency: 60 } as PullPraSessionsArguments;
+    expect(() => collectorConfig(access, bare)).toThrow(TriggerConfigurationError);
+    expect(() => collectorConfig(access, bare)).toThrow(/live_sessions is missing .*pull_pra_sessions\.json/);
+    const complete: PullPraSessionsArguments = {
+      ...bare,
+      live_sessions: true,
+      first_run_lookback_hours: 24,
+      overlap_seconds: 300,
+      sessions_per_request: 50,
+      max_session_failures: 5,
+      request_timeout: 120,
+      requests_per_second: 10,
+    };
+    expect(collectorConfig(access, complete).sessionsPerRequest).toBe(50);
+    const broken = { ...complete, sessions_per_request: undefined } as unknown as PullPraSessionsArguments;
+    expect(() => collectorConfig(access, broken)).toThrow(/sessions_per_request is missing/);
   });
 });
