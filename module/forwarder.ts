@@ -4,8 +4,12 @@ import type { ReportSessionEnd, SerializedItem, SessionEvent } from './events';
 import type { CollectionState } from './state';
 
 export interface ForwarderOptions {
-  /** Sends serialised events to the intake; resolves once they are accepted, throws otherwise. */
-  push: (events: string[]) => Promise<void>;
+  /**
+   * Readies serialised events for the intake and returns what sends them, which resolves once the
+   * intake accepted them and throws otherwise. Called as soon as a batch is full, so that building
+   * the request overlaps the push still in flight; the sending waits for its turn.
+   */
+  preparePush: (events: string[]) => () => Promise<void>;
   /**
    * Buffered characters of serialised events that trigger a push. At most 3 bytes each and a
    * little more once escaped, so anything up to about 3 Mi keeps one push to one intake chunk.
@@ -108,8 +112,9 @@ export class SessionForwarder {
     const batch = this.batch;
     if (batch.events.length === 0 && batch.completions.length === 0) return;
     this.batch = emptyBatch();
+    const send = batch.events.length > 0 ? this.options.preparePush(batch.events) : undefined;
     const previous = this.inFlight;
-    this.inFlight = previous.then(() => this.commit(batch));
+    this.inFlight = previous.then(() => this.commit(batch, send));
     // A failed push surfaces on the next add/flush/drain; keep it from being reported as unhandled.
     this.inFlight.catch(() => undefined);
     await previous;
@@ -133,8 +138,8 @@ export class SessionForwarder {
     this.inFlight = Promise.resolve();
   }
 
-  private async commit(batch: Batch): Promise<void> {
-    if (batch.events.length > 0) await this.options.push(batch.events);
+  private async commit(batch: Batch, send: (() => Promise<void>) | undefined): Promise<void> {
+    if (send !== undefined) await send();
     for (const [lsid, progress] of batch.progress) {
       this.state.recordForwarded(
         lsid,

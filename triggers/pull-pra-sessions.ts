@@ -150,7 +150,12 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments> 
     );
     this.timedOutLastCycle = false;
     const forwarder = new SessionForwarder(state, {
-      push: (events) => this.push(events),
+      preparePush: (events) => {
+        const prepared = this.prepareIntakePush(events);
+        return async () => {
+          await this.pushEventsToIntakes(prepared, { signal: this.pushAbort.signal });
+        };
+      },
       flushBytes: FLUSH_BYTES,
       onForwarded: (count, newest) => this.recordForwarded(count, newest),
       onWarning: (message) => this.log(message, 'warning'),
@@ -250,10 +255,6 @@ export class PullPraSessionsTrigger extends Connector<PullPraSessionsArguments> 
     } else {
       this.log(`Fetching session ${lsid} failed (${reason}); it will be retried next cycle`, 'warning');
     }
-  }
-
-  private async push(events: string[]): Promise<void> {
-    await this.pushEventsToIntakes(events, { signal: this.pushAbort.signal });
   }
 
   private recordForwarded(count: number, newestTimestamp: number | undefined): void {

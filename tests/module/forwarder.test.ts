@@ -54,7 +54,11 @@ describe('SessionForwarder', () => {
   const warnings: string[] = [];
 
   const forwarder = (flushBytes = 1 << 20): SessionForwarder =>
-    new SessionForwarder(state, { push: intake.push, flushBytes, onWarning: (m) => warnings.push(m) });
+    new SessionForwarder(state, {
+      preparePush: (events) => () => intake.push(events),
+      flushBytes,
+      onWarning: (m) => warnings.push(m),
+    });
   const saved = (): StateFileContent => JSON.parse(fs.readFileSync(file.path, 'utf8')) as StateFileContent;
 
   beforeEach(() => {
@@ -148,6 +152,32 @@ describe('SessionForwarder', () => {
     expect(saved().seen.big).toBe(NOW);
   });
 
+  it('builds the next push while the previous one is in flight, and sends it only once that one is accepted', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const steps: string[] = [];
+    const overlapping = new SessionForwarder(state, {
+      preparePush: (events) => {
+        steps.push(`prepare ${events.length}`);
+        return async () => {
+          steps.push('send');
+          if (!steps.includes('accepted')) await held;
+          steps.push('accepted');
+        };
+      },
+      flushBytes: 1,
+    });
+    state.track('a', NOW);
+    await overlapping.add(event('a', 0));
+    const second = overlapping.add(event('a', 1));
+    expect(steps).toEqual(['prepare 1', 'send', 'prepare 1']);
+    release();
+    await second;
+    await overlapping.drain();
+    expect(steps).toEqual(['prepare 1', 'send', 'prepare 1', 'accepted', 'send', 'accepted']);
+    expect(saved().tracked.a?.forwarded).toBe(2);
+  });
+
   it('does not queue again the events of a push still in flight when the session is fetched again', async () => {
     // The intake holds the first push until released, as a slow intake does while a failed batch
     // is split and its sessions fetched again.
@@ -155,7 +185,7 @@ describe('SessionForwarder', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     const pushes: string[][] = [];
     const slow = new SessionForwarder(state, {
-      push: async (events) => {
+      preparePush: (events) => async () => {
         pushes.push(events);
         if (pushes.length === 1) await held;
       },

@@ -41,25 +41,44 @@ export abstract class Connector<
    * IntakePushError, so that the caller keeps its checkpoint and the events are sent again later.
    * stop() and `options.signal` end the retries with IntakePushError(aborted=true); stop() lets requests
    * already in flight finish (their events may be accepted), the caller's signal cancels them.
+   * `events` may come from prepareIntakePush.
    */
-  async pushEventsToIntakes(events: Array<string | object>, options: PushOptions = {}): Promise<string[]> {
-    if (events.length === 0) return [];
+  async pushEventsToIntakes(
+    events: Array<string | object> | PreparedPush,
+    options: PushOptions = {},
+  ): Promise<string[]> {
+    const prepared = events instanceof PreparedPush ? events : this.prepareIntakePush(events);
+    if (prepared.count === 0 && prepared.discarded === 0) return [];
     this.markEventsSent();
     const started = process.hrtime.bigint();
     const url = this.batchUrl();
-    const intakeKey = this.configuration.intake_key;
-
-    const { encoded, discarded } = encodeEvents(events);
-    if (discarded > 0) {
-      this.commonMetrics.discardedEvents.inc(discarded);
-      this.log(`${discarded} too long events were discarded (length > 250kb)`, 'info');
+    if (prepared.discarded > 0) {
+      this.commonMetrics.discardedEvents.inc(prepared.discarded);
+      this.log(`${prepared.discarded} too long events were discarded (length > 250kb)`, 'info');
     }
-    const chunks = buildChunkBodies(intakeKey, encoded);
-    const results = await this.sendChunks(url, intakeKey, chunks, options.signal);
+    const results = await this.sendChunks(
+      url,
+      this.configuration.intake_key,
+      prepared.chunks,
+      options.signal,
+    );
 
-    this.commonMetrics.forwardedEvents.inc(encoded.length);
+    this.commonMetrics.forwardedEvents.inc(prepared.count);
     this.commonMetrics.forwardEventsDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     return results.flat();
+  }
+
+  /**
+   * Builds the request bodies of a push without sending them: a caller that pushes one batch at a
+   * time can build the next while the previous one is on the wire.
+   */
+  prepareIntakePush(events: Array<string | object>): PreparedPush {
+    const { encoded, discarded } = encodeEvents(events);
+    return new PreparedPush(
+      buildChunkBodies(this.configuration.intake_key, encoded),
+      encoded.length,
+      discarded,
+    );
   }
 
   protected override loadConfiguration(): C {
@@ -95,7 +114,7 @@ export abstract class Connector<
   private async sendChunks(
     url: string,
     intakeKey: string,
-    chunks: ChunkBody[],
+    chunks: readonly ChunkBody[],
     callerSignal: AbortSignal | undefined,
   ): Promise<string[][]> {
     const results: string[][] = chunks.map(() => []);
@@ -162,6 +181,15 @@ export abstract class Connector<
 interface ChunkBody {
   body: Buffer;
   count: number;
+}
+
+/** Events ready for pushEventsToIntakes: their request bodies, and how many were too long to send. */
+export class PreparedPush {
+  constructor(
+    readonly chunks: readonly ChunkBody[],
+    readonly count: number,
+    readonly discarded: number,
+  ) {}
 }
 
 /** Each event as the string sent in `jsons`, and how many were over the size limit. */

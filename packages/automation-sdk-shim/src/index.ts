@@ -8,6 +8,7 @@ export {
   type ConnectorConfiguration,
   type PushOptions,
   Connector,
+  PreparedPush,
   EVENT_BYTES_MAX_SIZE,
   REQUEST_BYTES_MAX_SIZE,
 } from './connector';
