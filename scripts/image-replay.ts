@@ -188,14 +188,21 @@ export function imageEnvironment(dockerfile: string): Record<string, string> {
   ) as Record<string, string>;
 }
 
+/** `ENV KEY=value KEY2="value with spaces"`; escapes and the legacy `ENV KEY value` form are refused. */
 function parseEnv(instruction: DockerInstruction): Record<string, string> {
-  const pairs = instruction.args.split(/\s+/);
-  if (!pairs.every((p) => /^[A-Za-z_][A-Za-z0-9_]*=\S*$/.test(p))) {
-    throw new Error(
-      `Dockerfile line ${instruction.line}: only ENV KEY=value pairs without quotes are replayed`,
-    );
+  const pair = /\s*([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"\\$]*)"|([^\s"'\\$]*))(?=\s|$)/y;
+  const env: Record<string, string> = {};
+  const args = instruction.args.trim();
+  while (pair.lastIndex < args.length) {
+    const match = pair.exec(args);
+    if (!match) {
+      throw new Error(
+        `Dockerfile line ${instruction.line}: only ENV KEY=value pairs (values plain or in double quotes, without escapes or variables) are replayed`,
+      );
+    }
+    env[match[1] as string] = match[2] ?? match[3] ?? '';
   }
-  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+  return env;
 }
 
 function parseExecForm(instruction: DockerInstruction): string[] {

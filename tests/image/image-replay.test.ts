@@ -53,6 +53,8 @@ describe('Dockerfile replay', () => {
     expect(replay.image.workdir).toBe('/app');
     expect(replay.image.entrypoint).toEqual(['node', '/app/dist/main.js']);
     expect(replay.image.env.NODE_ENV).toBe('production');
+    // A quoted ENV value is one value: both heap bounds reach the collector (bench:collect uses them too).
+    expect(replay.image.env.NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=256');
     const runtime = replay.instructions.slice(lastIndexOf(replay.instructions, 'FROM'));
     const lastCopy = lastIndexOf(runtime, 'COPY');
     const users = runtime.filter((i, index) => i.keyword === 'USER' && index > lastCopy).map((i) => i.args);

@@ -42,6 +42,22 @@ describe('pushEventsToIntakes (contract §5, §11)', () => {
     expect([...platform.sim.events].sort()).toEqual([...events].sort());
   });
 
+  it('sends a push prepared ahead as it would the events, and only when asked', async () => {
+    const { connector } = makeConnector(platform.sandbox);
+    const prepared = connector.prepareIntakePush(['first', { second: 2 }, 'é'.repeat(125_001)]);
+    expect(batches()).toHaveLength(0);
+    expect(prepared).toMatchObject({ count: 2, discarded: 1 });
+    expect(await connector.pushEventsToIntakes(prepared)).toHaveLength(2);
+    expect(platform.sim.events).toEqual(['first', '{"second":2}']);
+    expect(batches()).toHaveLength(1);
+    const metrics = await connector.metricsRegistry.getSingleMetricAsString(
+      'symphony_module_common_discarded_events_total',
+    );
+    expect(metrics).toMatch(/symphony_module_common_discarded_events_total 1$/m);
+    expect(await connector.pushEventsToIntakes(connector.prepareIntakePush([]))).toEqual([]);
+    expect(batches()).toHaveLength(1);
+  });
+
   it('discards events over 250000 UTF-8 bytes and counts them', async () => {
     const { connector } = makeConnector(platform.sandbox);
     // 125001 'é' = 250002 bytes but only 125001 UTF-16 units: measured in bytes.
