@@ -61,10 +61,10 @@ export interface PraClientOptions {
   onRetry?: (info: { report: string; attempt: number; delayMs: number; reason: string }) => void;
 }
 
-/** Unix seconds. Exactly one of startTime/endTime; duration 0 (the default) means "up to now". */
 /** Turns a report body into items: in this thread by default, or elsewhere (ReportParserThread). */
 export type ReportParse<T> = (body: AsyncIterable<Buffer>) => AsyncIterable<T>;
 
+/** Unix seconds. Exactly one of startTime/endTime; duration 0 (the default) means "up to now". */
 export interface SessionWindow {
   startTime?: number;
   endTime?: number;
@@ -418,8 +418,9 @@ export class PraClient {
 
   /**
    * Every event of the given sessions, then one `session` item per session, in one AccessSession
-   * call, as `parse` makes them (parseAccessSessionReport unless told otherwise). Status-level failures are retried before the first byte is read; a failure mid-body
-   * (PraTransportError, ReportParseError) reaches the caller after the items already yielded.
+   * call, as `parse` makes them (parseAccessSessionReport unless told otherwise). Status-level
+   * failures are retried before the first byte is read; a failure mid-body (PraTransportError,
+   * ReportParseError) reaches the caller after the items already yielded.
    */
   async *fetchSessions<T = ReportItem>(
     lsids: string[],
