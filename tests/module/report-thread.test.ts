@@ -85,8 +85,9 @@ describe('ReportParserThread', () => {
     }
     const items: SerializedItem[] = [];
     expect(await failure(collect(thread.parse(input()), items))).toBe(broken);
-    const firstSession = (await inThread(data)).findIndex((item) => item.kind === 'session');
-    expect(items).toEqual((await inThread(data)).slice(0, firstSession + 1));
+    const expected = await inThread(data);
+    const firstSession = expected.findIndex((item) => item.kind === 'session');
+    expect(items).toEqual(expected.slice(0, firstSession + 1));
   });
 
   it('parses the next report cleanly after one was abandoned half way', async () => {
