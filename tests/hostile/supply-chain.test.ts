@@ -59,6 +59,7 @@ describe('production dependencies', () => {
       'commander',
       'prom-client',
       'saxes',
+      'yauzl',
     ]);
     expect(names(shim.dependencies)).toEqual(['ajv', 'ajv-formats', 'axios', 'prom-client', 'winston']);
     const dev = new Set(names(root.devDependencies));
