@@ -8,8 +8,9 @@ import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { PraApiError, ReportParseError } from './module/errors';
-import { parseAccessSessionReport, parseSessionListing } from './module/report-parser';
+import { PraApiError, ReportParseError } from './module/pra/errors';
+import { parseSessionListing } from './module/feeds/sessions/listing';
+import { parseAccessSessionReport } from './module/feeds/sessions/report-parser';
 
 const PROGRAM = 'pra-sessions';
 const EXIT_FAILED = 1;

@@ -13,7 +13,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAccessSessionReport } from '../module/report-parser';
+import { parseAccessSessionReport } from '../module/feeds/sessions/report-parser';
 import { generateReport } from './report-generator';
 
 const MB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { ModuleConfigurationError, TriggerConfigurationError } from '@sekoia/automation-sdk-shim';
-import { parseBaseUrl, PraConfigurationError } from './pra-client';
+import { parseBaseUrl, PraConfigurationError } from './pra/client';
 
 /** `arguments` of triggers/pull_pra_sessions.json, after the shim applied the schema defaults. */
 export interface PullPraSessionsArguments {

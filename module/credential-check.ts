@@ -1,6 +1,6 @@
 import { AccountValidator } from '@sekoia/automation-sdk-shim';
 import { praAccessConfig } from './config';
-import { PraClient } from './pra-client';
+import { PraClient } from './pra/client';
 
 /**
  * `validate_module_configuration`: gets a token, then makes one listing call, so that the Sekoia UI

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { StateFileContent } from '../module/state';
+import type { StateFileContent } from '../module/feeds/sessions/state';
 import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
 import { compareDeliveries, expectedEvents } from '../simulator/delivery-check';
 import { startPraSimulator, type PraSimulator, type SimSession } from '../simulator/pra';

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventIdentity } from '../module/event-identity';
-import type { SessionEvent } from '../module/events';
+import { eventIdentity } from '../module/feeds/sessions/event-identity';
+import type { SessionEvent } from '../module/feeds/sessions/events';
 import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
 import { compareDeliveries, expectedEvents } from '../simulator/delivery-check';
 import { startPraSimulator, type PraSimulator } from '../simulator/pra';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { eventIdentity } from '../module/event-identity';
-import type { SessionEvent } from '../module/events';
-import { parseAccessSessionReport } from '../module/report-parser';
+import { eventIdentity } from '../module/feeds/sessions/event-identity';
+import type { SessionEvent } from '../module/feeds/sessions/events';
+import { parseAccessSessionReport } from '../module/feeds/sessions/report-parser';
 import type { PraSimulator } from './pra';
 
 /** What the intake received compared with what PRA holds: the measure of "no loss, no duplicates". */

@@ -15,12 +15,12 @@ import {
   PraPermissionError,
   PraTransportError,
   ReportParseError,
-} from '../module/errors';
-import { SessionForwarder } from '../module/forwarder';
-import { CollectorMetrics, type ErrorKind } from '../module/metrics';
-import { PraClient, PraConfigurationError, PraUnexpectedResponseError } from '../module/pra-client';
-import { ReportParserThread } from '../module/report-thread';
-import { CollectionState, StateFormatError, type StateFileContent } from '../module/state';
+} from '../module/pra/errors';
+import { SessionForwarder } from '../module/feeds/sessions/forwarder';
+import { CollectorMetrics, type ErrorKind } from '../module/engine/metrics';
+import { PraClient, PraConfigurationError, PraUnexpectedResponseError } from '../module/pra/client';
+import { ReportParserThread } from '../module/xml/thread';
+import { CollectionState, StateFormatError, type StateFileContent } from '../module/feeds/sessions/state';
 
 /**
  * Characters of serialised events per intake push: one intake chunk (3 bytes a character at most,

@@ -5,7 +5,7 @@
  * recorded for the session that could not be read.
  */
 import fs from 'node:fs';
-import type { StateFileContent } from '../../module/state';
+import type { StateFileContent } from '../../module/feeds/sessions/state';
 import type { SimSession } from '../../simulator/pra';
 import {
   billionLaughs,

@@ -5,14 +5,14 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ReportParseError } from '../../module/errors';
+import { ReportParseError } from '../../module/pra/errors';
 import {
   PraClient,
   PraConfigurationError,
   PraResponseTooLargeError,
   PraUnexpectedResponseError,
   type PraClientOptions,
-} from '../../module/pra-client';
+} from '../../module/pra/client';
 import { startPraSimulator, type PraSimulator } from '../../simulator/pra';
 import { hugeAttribute } from './inputs';
 

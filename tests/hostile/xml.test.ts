@@ -2,9 +2,9 @@
  * Parser level: the large hostile documents fail at the parser's caps after reading a small,
  * bounded part of them. (The DOCTYPE, small depth and size cases are in tests/parser/errors.test.ts.)
  */
-import { ReportParseError } from '../../module/errors';
-import { parseAccessSessionReport } from '../../module/report-parser';
-import { MAX_DEPTH, MAX_TOKEN_CHARS } from '../../module/xml-stream';
+import { ReportParseError } from '../../module/pra/errors';
+import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
+import { MAX_DEPTH, MAX_TOKEN_CHARS } from '../../module/xml/reader';
 import { billionLaughs, deepNesting, hugeAttribute, type CountingSource } from './inputs';
 
 async function parseFailure(source: CountingSource | string): Promise<ReportParseError> {

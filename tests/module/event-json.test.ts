@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SessionEvent } from '../../module/events';
-import { EventSerializer } from '../../module/event-json';
-import { parseAccessSessionReport } from '../../module/report-parser';
+import type { SessionEvent } from '../../module/feeds/sessions/events';
+import { EventSerializer } from '../../module/feeds/sessions/event-json';
+import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
 
 describe('EventSerializer', () => {
   it('gives exactly JSON.stringify for every event of real-shaped reports', async () => {

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JsonStateFile } from '@sekoia/automation-sdk-shim';
-import { EventSerializer } from '../../module/event-json';
-import type { SerializedItem, SessionEvent } from '../../module/events';
-import { SessionForwarder } from '../../module/forwarder';
-import { CollectionState, type StateFileContent } from '../../module/state';
+import { EventSerializer } from '../../module/feeds/sessions/event-json';
+import type { SerializedItem, SessionEvent } from '../../module/feeds/sessions/events';
+import { SessionForwarder } from '../../module/feeds/sessions/forwarder';
+import { CollectionState, type StateFileContent } from '../../module/feeds/sessions/state';
 
 const NOW = 1_800_000_000;
 

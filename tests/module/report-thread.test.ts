@@ -1,8 +1,8 @@
-import { PraApiError, ReportParseError } from '../../module/errors';
-import { EventSerializer } from '../../module/event-json';
-import type { SerializedItem } from '../../module/events';
-import { parseAccessSessionReport } from '../../module/report-parser';
-import { ReportParserThread } from '../../module/report-thread';
+import { PraApiError, ReportParseError } from '../../module/pra/errors';
+import { EventSerializer } from '../../module/feeds/sessions/event-json';
+import type { SerializedItem } from '../../module/feeds/sessions/events';
+import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
+import { ReportParserThread } from '../../module/xml/thread';
 import { startPraSimulator } from '../../simulator/pra';
 import { chunked, failure, fixture, report, session } from '../parser/helpers';
 

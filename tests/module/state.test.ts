@@ -7,7 +7,7 @@ import {
   PRA_RETENTION_SECONDS,
   StateFormatError,
   type StateFileContent,
-} from '../../module/state';
+} from '../../module/feeds/sessions/state';
 
 const NOW = 1_800_000_000;
 const DAY = 86_400;

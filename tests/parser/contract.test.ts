@@ -1,4 +1,4 @@
-import type { ReportSessionEnd } from '../../module/events';
+import type { ReportSessionEnd } from '../../module/feeds/sessions/events';
 import { fixture, items } from './helpers';
 
 // The example of shared/docs/event-contract.md, key order included: Sekoia's intake depends on it.

@@ -1,5 +1,6 @@
-import { PraApiError, ReportParseError } from '../../module/errors';
-import { isNoDataMessage, parseAccessSessionReport } from '../../module/report-parser';
+import { PraApiError, ReportParseError } from '../../module/pra/errors';
+import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
+import { isNoDataMessage } from '../../module/xml/report-sink';
 import { failure, items, report, session } from './helpers';
 
 const NO_DATA = 'No Support report information matching your chosen criteria is available.';

@@ -1,4 +1,4 @@
-import type { Party, SessionEvent } from '../../module/events';
+import type { Party, SessionEvent } from '../../module/feeds/sessions/events';
 import { events, fixture, items } from './helpers';
 
 const SESSION: Pick<SessionEvent, 'session_id' | 'jump_group' | 'primary_customer' | 'primary_rep'> & {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReportItem, SessionEvent } from '../../module/events';
-import { parseAccessSessionReport, type ParseOptions } from '../../module/report-parser';
+import type { ReportItem, SessionEvent } from '../../module/feeds/sessions/events';
+import { parseAccessSessionReport, type ParseOptions } from '../../module/feeds/sessions/report-parser';
 
 export function fixture(name: string): Buffer {
   return readFileSync(join(__dirname, '..', 'fixtures', name));

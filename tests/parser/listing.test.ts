@@ -1,5 +1,5 @@
-import { PraApiError, ReportParseError } from '../../module/errors';
-import { parseSessionListing } from '../../module/report-parser';
+import { PraApiError, ReportParseError } from '../../module/pra/errors';
+import { parseSessionListing } from '../../module/feeds/sessions/listing';
 import { chunked, failure } from './helpers';
 
 const listing = (xml: string): Promise<string[]> => parseSessionListing(chunked(Buffer.from(xml), () => 7));

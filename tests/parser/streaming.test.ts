@@ -1,4 +1,4 @@
-import { parseAccessSessionReport } from '../../module/report-parser';
+import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
 import { chunked, fixture, items, stream } from './helpers';
 
 /** Mulberry32, so a failing split can be replayed from its seed. */

@@ -1,5 +1,5 @@
-import type { ReportEvent } from '../../module/events';
-import { parseAccessSessionReport } from '../../module/report-parser';
+import type { ReportEvent } from '../../module/feeds/sessions/events';
+import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
 import { events, items, report, session, stream } from './helpers';
 
 const details = (eventsXml: string): string => `<session_details>${eventsXml}</session_details>`;

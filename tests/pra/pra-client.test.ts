@@ -11,16 +11,16 @@ import {
   PraPermissionError,
   PraTransportError,
   ReportParseError,
-} from '../../module/errors';
+} from '../../module/pra/errors';
 import { isLoopbackHost } from '@sekoia/automation-sdk-shim';
-import type { ReportItem } from '../../module/events';
+import type { ReportItem } from '../../module/feeds/sessions/events';
 import {
   parseRetryAfter,
   PraClient,
   PraConfigurationError,
   PraUnexpectedResponseError,
   type PraClientOptions,
-} from '../../module/pra-client';
+} from '../../module/pra/client';
 import { startPraSimulator } from '../../simulator/pra';
 import type { PraSimulator, RecordedRequest } from '../../simulator/pra/types';
 

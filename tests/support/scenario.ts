@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { StateFileContent } from '../../module/state';
+import type { StateFileContent } from '../../module/feeds/sessions/state';
 import {
   CollectorProcess,
   platformLaunch,

@@ -4,11 +4,11 @@
  * here they run on the second core while the main thread talks to PRA, the intake and the disk.
  */
 import { parentPort } from 'node:worker_threads';
-import { PraApiError, ReportParseError } from './errors';
-import { EventSerializer } from './event-json';
-import type { ReportItem, SerializedItem } from './events';
-import { createAccessSessionParser } from './report-parser';
-import type { IncrementalXmlParser } from './xml-stream';
+import { PraApiError, ReportParseError } from '../pra/errors';
+import { EventSerializer } from './sessions/event-json';
+import type { ReportItem, SerializedItem } from './sessions/events';
+import { createAccessSessionParser } from './sessions/report-parser';
+import type { IncrementalXmlParser } from '../xml/reader';
 
 /** Documents are numbered by the main thread, from 1, in the order they start. */
 export type ParseRequest =

@@ -24,8 +24,9 @@ import {
   PraTransportError,
   ReportParseError,
 } from './errors';
-import type { ReportItem } from './events';
-import { parseAccessSessionReport, parseSessionListing } from './report-parser';
+import type { ReportItem } from '../feeds/sessions/events';
+import { parseSessionListing } from '../feeds/sessions/listing';
+import { parseAccessSessionReport } from '../feeds/sessions/report-parser';
 
 export interface PraClientOptions {
   /** Tenant URL, e.g. https://example.beyondtrustcloud.com; any path is ignored. */

@@ -2,9 +2,10 @@
  * Streaming parsers for the PRA reporting API's AccessSession and AccessSessionListing reports.
  * The shape of what comes out is the contract of shared/docs/event-contract.md.
  */
-import { PraApiError, ReportParseError } from './errors';
+import { ReportParseError } from '../../pra/errors';
 import type { JumpGroup, Party, ReportItem, SessionEvent } from './events';
-import { IncrementalXmlParser, MAX_DEPTH, streamXml, type XmlSink } from './xml-stream';
+import { IncrementalXmlParser, MAX_DEPTH, streamXml } from '../../xml/reader';
+import { PraReportSink } from '../../xml/report-sink';
 
 export interface ParseOptions {
   /**
@@ -46,101 +47,6 @@ function accessSessionSink(options: ParseOptions): AccessSessionSink {
     throw new RangeError(`maxBufferedEvents must be a non-negative integer, got ${maxBuffered}`);
   }
   return new AccessSessionSink(maxBuffered);
-}
-
-/**
- * Streams an AccessSessionListing report into the list of lsids (session_summary/@lsid), in
- * order. No-data <error> or an empty <session_summary_list/> → []. Other <error> → PraApiError.
- */
-export async function parseSessionListing(input: AsyncIterable<Buffer | string>): Promise<string[]> {
-  const lsids: string[] = [];
-  for await (const lsid of streamXml(input, new ListingSink())) lsids.push(lsid);
-  return lsids;
-}
-
-const NO_DATA =
-  /^No\s.*\s(?:matching your chosen criteria is available|found for the given search criteria)\.?$/is;
-
-/**
- * True for PRA's "no data" texts: "No … report information matching your chosen criteria is
- * available." (and variants: "No Support Team report information…", "No vault account activity
- * matching…", "No archives found for the given search criteria.").
- */
-export function isNoDataMessage(text: string): boolean {
-  return NO_DATA.test(text.trim());
-}
-
-/** Enough of an `<error>` text to recognise it and to show it; the rest is dropped. */
-const MAX_ERROR_TEXT = 4096;
-
-/**
- * What both reports share: the expected root, and `<error>` recognised at any depth (PRA puts it
- * as the root or inside the list). Everything inside an `<error>` is kept from the subclass.
- */
-abstract class PraReportSink<T> implements XmlSink<T> {
-  protected out: T[] = [];
-  private errorDepth = 0;
-  private errorText = '';
-
-  constructor(private readonly rootName: string) {}
-
-  openElement(name: string, attributes: Readonly<Record<string, string>>, depth: number): void {
-    if (this.errorDepth !== 0) return;
-    if (name === 'error') {
-      this.errorDepth = depth;
-      this.errorText = '';
-    } else if (depth === 1 && name !== this.rootName) {
-      // An unexpected root (an HTML login page, another report type) must not read as "no sessions".
-      throw new ReportParseError(`unexpected root element <${name}>, expected <${this.rootName}>`);
-    } else {
-      this.open(name, attributes, depth);
-    }
-  }
-
-  closeElement(name: string, depth: number): void {
-    if (this.errorDepth === 0) {
-      this.close(name, depth);
-    } else if (depth === this.errorDepth) {
-      this.errorDepth = 0;
-      const message = this.errorText.trim();
-      if (!isNoDataMessage(message)) throw new PraApiError(message);
-    }
-  }
-
-  characters(text: string, depth: number): void {
-    if (this.errorDepth === 0) {
-      this.text(text, depth);
-    } else if (this.errorText.length < MAX_ERROR_TEXT) {
-      this.errorText += text.slice(0, MAX_ERROR_TEXT - this.errorText.length);
-    }
-  }
-
-  takeItems(): T[] | undefined {
-    if (this.out.length === 0) return undefined;
-    const items = this.out;
-    this.out = [];
-    return items;
-  }
-
-  protected abstract open(name: string, attributes: Readonly<Record<string, string>>, depth: number): void;
-  protected abstract close(name: string, depth: number): void;
-  protected abstract text(text: string, depth: number): void;
-}
-
-class ListingSink extends PraReportSink<string> {
-  constructor() {
-    super('session_summary_list');
-  }
-
-  protected open(name: string, attributes: Readonly<Record<string, string>>, depth: number): void {
-    if (depth !== 2 || name !== 'session_summary') return;
-    const lsid = attributes.lsid;
-    if (!lsid) throw new ReportParseError('session_summary without lsid');
-    this.out.push(lsid);
-  }
-
-  protected close(): void {}
-  protected text(): void {}
 }
 
 /** What an open element is; an element's meaning follows from its name and its parent's. */

@@ -4,7 +4,7 @@
  * bounded amount of memory and time.
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { ReportParseError } from './errors';
+import { ReportParseError } from '../pra/errors';
 
 /** Deeper than any PRA report (about 8 levels); a limit keeps saxes' tag stack bounded. */
 export const MAX_DEPTH = 64;

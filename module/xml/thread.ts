@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PraApiError, ReportParseError } from './errors';
-import type { SerializedItem } from './events';
-import type { ParseFailure, ParseReply, ParseRequest } from './report-worker';
+import { PraApiError, ReportParseError } from '../pra/errors';
+import type { SerializedItem } from '../feeds/sessions/events';
+import type { ParseFailure, ParseReply, ParseRequest } from '../feeds/parse-worker';
 
 /**
  * Chunks handed to the worker and not yet taken back as items. Enough to keep the worker busy
@@ -16,13 +16,13 @@ const CHUNKS_AHEAD = 4;
  * build, which `npm test` makes before running jest.
  */
 const WORKER_SCRIPT = __filename.endsWith('.ts')
-  ? path.join(__dirname, '..', 'dist', 'module', 'report-worker.js')
-  : path.join(__dirname, 'report-worker.js');
+  ? path.join(__dirname, '..', '..', 'dist', 'module', 'feeds', 'parse-worker.js')
+  : path.join(__dirname, '..', 'feeds', 'parse-worker.js');
 
 type Listener = (reply: ParseReply) => void;
 
 /**
- * Parses AccessSession reports in a worker thread (see report-worker.ts): the same items as
+ * Parses AccessSession reports in a worker thread (see feeds/parse-worker.ts): the same items as
  * `parseAccessSessionReport`, with each event already serialised to its contract JSON.
  *
  * The input is read only as far as the consumer takes items (CHUNKS_AHEAD chunks ahead), so
