@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { PraApiError, ReportParseError } from './module/pra/errors';
+import { PraError } from './module/pra/errors';
 import { parseSessionListing } from './module/feeds/sessions/listing';
 import { parseAccessSessionReport } from './module/feeds/sessions/report-parser';
 
@@ -90,12 +90,11 @@ export async function parseCommand(
 
 /** One line, no stack: what went wrong and where. */
 export function describeFailure(err: unknown): string {
-  if (err instanceof ReportParseError) {
-    if (err.line === undefined) return `malformed report: ${err.message}`;
-    const reason = err.message.replace(/ \(line \d+, column \d+\)$/, '');
-    return `malformed XML at line ${err.line}, column ${err.column}: ${reason}`;
+  if (err instanceof PraError && err.kind === 'parse') {
+    if (err.line === undefined) return `malformed report: ${err.reason}`;
+    return `malformed XML at line ${err.line}, column ${err.column}: ${err.reason}`;
   }
-  if (err instanceof PraApiError) return err.message;
+  if (err instanceof PraError) return err.message;
   const message = err instanceof Error ? err.message : String(err);
   return `cannot read: ${message.replace(/\s+/g, ' ')}`;
 }

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Failure kinds counted in `errors_total`; a label never carries a secret or an lsid. */
+/** Failure kinds counted in `errors_total`: a PRA error's kind, or what else failed. A label never carries a secret or an id. */
 export type ErrorKind =
+  | 'configuration'
   | 'authentication'
   | 'permission'
   | 'api'
@@ -9,34 +10,36 @@ export type ErrorKind =
   | 'http'
   | 'transport'
   | 'parse'
+  | 'too_large'
   | 'intake'
   | 'state'
-  | 'session_set_aside'
+  | 'set_aside'
   | 'other';
 
 /**
- * The collector's own metrics, next to the shim's `symphony_module_common_*` ones. Names follow
- * the Sekoia module habit `symphony_module_<vendor>_*`.
+ * A feed's own metrics, next to the shim's `symphony_module_common_*` ones. Names follow the
+ * Sekoia module habit `symphony_module_<vendor>_*`. Each trigger runs in its own process, so no
+ * label names the feed.
  */
 export class CollectorMetrics {
   readonly collectedEvents: Counter;
   readonly praRequests: Counter<'report' | 'status'>;
   readonly errors: Counter<'kind'>;
   readonly cycleDuration: Histogram;
-  readonly trackedSessions: Gauge;
-  readonly setAsideSessions: Gauge;
-  readonly watermarkLag: Gauge;
+  readonly pendingItems: Gauge;
+  readonly setAsideItems: Gauge;
+  readonly collectionLag: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
     this.collectedEvents = new Counter({
       name: 'symphony_module_beyondtrust_collected_events_total',
-      help: 'Session events read from PRA reports and queued for the intake',
+      help: 'Events read from PRA reports and handed to the intake pipeline',
       registers,
     });
     this.praRequests = new Counter({
       name: 'symphony_module_beyondtrust_pra_requests_total',
-      help: 'HTTP requests sent to PRA, by report (token, AccessSessionListing, AccessSession) and status',
+      help: 'HTTP requests sent to PRA, by report (token, AccessSession, Syslog...) and status',
       labelNames: ['report', 'status'],
       registers,
     });
@@ -48,23 +51,23 @@ export class CollectorMetrics {
     });
     this.cycleDuration = new Histogram({
       name: 'symphony_module_beyondtrust_cycle_duration_seconds',
-      help: 'Duration of one collection cycle (list, fetch, push, commit)',
-      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
+      help: 'Duration of one collection cycle',
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800],
       registers,
     });
-    this.trackedSessions = new Gauge({
-      name: 'symphony_module_beyondtrust_tracked_sessions',
-      help: 'Sessions listed and not finished yet: new, running (followed) or retried',
+    this.pendingItems = new Gauge({
+      name: 'symphony_module_beyondtrust_pending_items',
+      help: 'Items being collected: sessions listed and not finished (running, new or retried)',
       registers,
     });
-    this.setAsideSessions = new Gauge({
-      name: 'symphony_module_beyondtrust_set_aside_sessions',
-      help: 'Sessions set aside after repeated failures (see the error logs)',
+    this.setAsideItems = new Gauge({
+      name: 'symphony_module_beyondtrust_set_aside_items',
+      help: 'Sessions or report windows set aside after repeated failures (see the error logs)',
       registers,
     });
-    this.watermarkLag = new Gauge({
-      name: 'symphony_module_beyondtrust_listing_lag_seconds',
-      help: 'Seconds between now and the last successful listing of PRA sessions',
+    this.collectionLag = new Gauge({
+      name: 'symphony_module_beyondtrust_collection_lag_seconds',
+      help: 'Seconds between now and the time up to which everything PRA reported was collected',
       registers,
     });
   }

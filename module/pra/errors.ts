@@ -1,58 +1,110 @@
 /**
- * Errors of the PRA side. Each says what to check; none carries a secret. The trigger decides
- * from the class whether a failure belongs to one session (retry it, then set it aside) or to the
- * whole tenant (stop the cycle, keep every session's state).
+ * The one error type of the PRA side. A failure carries what the callers decide on: its kind (for
+ * the log and the metrics), whom it blames, and its retry information. Each message says what to
+ * check; none carries the secret, a token or an Authorization header.
  */
 
-export abstract class PraError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+export type PraErrorKind =
+  /** The options cannot work: bad base URL, plain http to a remote host. */
+  | 'configuration'
+  /** The token endpoint refused the client id/secret, or a fresh token was refused again. */
+  | 'authentication'
+  /** Authenticated, but the API account may not run this report (HTTP 403). */
+  | 'permission'
+  /** HTTP 200 with an `<error>` element that is not a "no data" reply. */
+  | 'api'
+  /** A status that retries did not cure (429, 5xx) or an unexpected one (404, a redirect...). */
+  | 'http'
+  /** No usable HTTP answer: DNS, refused connection, TLS, reset, timeout. */
+  | 'transport'
+  /** The report body is not the XML (or ZIP) expected. */
+  | 'parse'
+  /** HTTP 200 with something the API never serves: an HTML login page, JSON, an empty body. */
+  | 'unexpected_response'
+  /** A body over the size cap of its report. */
+  | 'too_large';
+
+/**
+ * `request`: what was asked for may be at fault (one session, one window): the caller checks that
+ * PRA itself answers, then narrows the request down. `tenant`: nothing of the request is to blame
+ * (credentials, permissions, rate limiting, PRA down): the cycle stops and no item is charged.
+ */
+export type Blame = 'request' | 'tenant';
+
+export interface PraErrorDetails {
+  blame?: Blame;
+  /** The HTTP status, when there was one. */
+  status?: number;
+  /** What Retry-After asked for, in milliseconds. */
+  retryAfterMs?: number;
+  /** The call or a pause in its body outlasted the timeout. */
+  timedOut?: boolean;
+  /** Node's network error code (ECONNRESET, ENOTFOUND, CERT_HAS_EXPIRED...). */
+  code?: string;
+  /**
+   * The attempts a call already made before giving up with this error. Set, it means the retries
+   * are spent: a caller around that call (a report call around its token call) must not retry it.
+   */
+  attempts?: number;
+  /** A parse error's position, 1-based. */
+  line?: number;
+  column?: number;
 }
 
-/** The token endpoint refused the client id/secret, or a fresh token was refused again. */
-export class PraAuthenticationError extends PraError {}
+/** Kinds that say nothing about the items asked for. */
+const TENANT_KINDS: ReadonlySet<PraErrorKind> = new Set(['configuration', 'authentication', 'permission']);
 
-/** The API account is authenticated but may not run reports (HTTP 403). */
-export class PraPermissionError extends PraError {}
+export class PraError extends Error {
+  readonly kind: PraErrorKind;
+  readonly blame: Blame;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly timedOut: boolean;
+  readonly code: string | undefined;
+  readonly attempts: number | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  /** The message without the position, for a parse error. */
+  readonly reason: string;
 
-/** HTTP 200 with an `<error>` element that is not the documented "no data" reply. */
-export class PraApiError extends PraError {
-  constructor(readonly apiMessage: string) {
-    super(`PRA reporting API answered with an error: ${apiMessage}`);
-  }
-}
-
-/** A non-2xx status that retries did not cure (429, 5xx, or an unexpected 4xx). */
-export class PraHttpError extends PraError {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** No usable HTTP answer: DNS, refused connection, TLS, reset, or timeout. */
-export class PraTransportError extends PraError {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-    readonly timedOut: boolean,
-  ) {
-    super(message);
-  }
-}
-
-/** The report body is not the XML we expect; line and column are 1-based. */
-export class ReportParseError extends PraError {
-  constructor(
-    /** What is wrong, without the position. */
-    readonly reason: string,
-    readonly line?: number,
-    readonly column?: number,
-  ) {
+  constructor(kind: PraErrorKind, reason: string, details: PraErrorDetails = {}) {
+    const { line, column } = details;
     super(line === undefined ? reason : `${reason} (line ${line}, column ${column})`);
+    this.name = 'PraError';
+    this.kind = kind;
+    this.reason = reason;
+    this.status = details.status;
+    this.retryAfterMs = details.retryAfterMs;
+    this.timedOut = details.timedOut ?? false;
+    this.code = details.code;
+    this.attempts = details.attempts;
+    this.line = line;
+    this.column = column;
+    // A 429 is PRA asking every request to slow down, not a fault of the one that got it.
+    this.blame = details.blame ?? (TENANT_KINDS.has(kind) || details.status === 429 ? 'tenant' : 'request');
   }
+
+  /** The same failure with another message or blame, e.g. once a probe showed PRA itself is down. */
+  with(changes: { reason?: string; blame?: Blame; attempts?: number }): PraError {
+    return new PraError(this.kind, changes.reason ?? this.reason, {
+      blame: changes.blame ?? this.blame,
+      status: this.status,
+      retryAfterMs: this.retryAfterMs,
+      timedOut: this.timedOut,
+      code: this.code,
+      attempts: changes.attempts ?? this.attempts,
+      line: this.line,
+      column: this.column,
+    });
+  }
+}
+
+/** PRA's `<error>` text that is not a "no data" reply. */
+export function apiError(apiMessage: string): PraError {
+  return new PraError('api', `PRA reporting API answered with an error: ${apiMessage}`);
+}
+
+/** A report body that is not what its parser expects; the position is added where it is known. */
+export function parseError(reason: string, line?: number, column?: number): PraError {
+  return new PraError('parse', reason, { line, column });
 }

@@ -4,7 +4,7 @@
  * bounded amount of memory and time.
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { ReportParseError } from '../pra/errors';
+import { parseError, PraError } from '../pra/errors';
 
 /** Deeper than any PRA report (about 8 levels); a limit keeps saxes' tag stack bounded. */
 export const MAX_DEPTH = 64;
@@ -149,12 +149,14 @@ class XmlReader<T> {
     if (this.depth > 0) this.sink.characters(text, this.depth);
   }
 
-  private error(message: string): ReportParseError {
-    return new ReportParseError(message, this.parser.line, this.parser.column + 1);
+  private error(message: string): PraError {
+    return parseError(message, this.parser.line, this.parser.column + 1);
   }
 
-  /** Sinks throw ReportParseError without a position; this is where the position is known. */
+  /** Sinks throw parse errors without a position; this is where the position is known. */
   private locate(err: unknown): unknown {
-    return err instanceof ReportParseError && err.line === undefined ? this.error(err.message) : err;
+    return err instanceof PraError && err.kind === 'parse' && err.line === undefined
+      ? this.error(err.reason)
+      : err;
   }
 }

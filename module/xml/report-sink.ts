@@ -2,7 +2,7 @@
  * What every PRA XML report shares: the expected root element, and the `<error>` element PRA
  * answers with (HTTP 200) both for "no data" and for real errors.
  */
-import { PraApiError, ReportParseError } from '../pra/errors';
+import { apiError, parseError } from '../pra/errors';
 import type { XmlSink } from './reader';
 
 const NO_DATA =
@@ -38,7 +38,7 @@ export abstract class PraReportSink<T> implements XmlSink<T> {
       this.errorText = '';
     } else if (depth === 1 && name !== this.rootName) {
       // An unexpected root (an HTML login page, another report type) must not read as "no sessions".
-      throw new ReportParseError(`unexpected root element <${name}>, expected <${this.rootName}>`);
+      throw parseError(`unexpected root element <${name}>, expected <${this.rootName}>`);
     } else {
       this.open(name, attributes, depth);
     }
@@ -50,7 +50,7 @@ export abstract class PraReportSink<T> implements XmlSink<T> {
     } else if (depth === this.errorDepth) {
       this.errorDepth = 0;
       const message = this.errorText.trim();
-      if (!isNoDataMessage(message)) throw new PraApiError(message);
+      if (!isNoDataMessage(message)) throw apiError(message);
     }
   }
 

@@ -1,8 +1,5 @@
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PraApiError, ReportParseError } from '../pra/errors';
-import type { SerializedItem } from '../feeds/sessions/events';
-import type { ParseFailure, ParseReply, ParseRequest } from '../feeds/parse-worker';
+import { reviveFailure, type ParseReply, type ParseRequest } from './worker-loop';
 
 /**
  * Chunks handed to the worker and not yet taken back as items. Enough to keep the worker busy
@@ -11,98 +8,43 @@ import type { ParseFailure, ParseReply, ParseRequest } from '../feeds/parse-work
  */
 const CHUNKS_AHEAD = 4;
 
-/**
- * ts-jest runs the TypeScript sources, but a worker needs JavaScript: it then takes the compiled
- * build, which `npm test` makes before running jest.
- */
-const WORKER_SCRIPT = __filename.endsWith('.ts')
-  ? path.join(__dirname, '..', '..', 'dist', 'module', 'feeds', 'parse-worker.js')
-  : path.join(__dirname, '..', 'feeds', 'parse-worker.js');
-
 type Listener = (reply: ParseReply) => void;
 
 /**
- * Parses AccessSession reports in a worker thread (see feeds/parse-worker.ts): the same items as
- * `parseAccessSessionReport`, with each event already serialised to its contract JSON.
+ * Parses report bodies in a worker thread that runs `serveParsers` (worker-loop.ts): the same
+ * items as the named parser gives in this thread.
  *
  * The input is read only as far as the consumer takes items (CHUNKS_AHEAD chunks ahead), so
  * backpressure reaches the HTTP stream as with an in-thread parse. Items of the chunks read before
  * a failure come out before the failure, whether it is the input's or the parse's. A worker that
  * dies fails the reports in progress and is replaced at the next report.
  */
-export class ReportParserThread {
+export class ParserThread {
   private worker: Worker | undefined;
   private documents = 0;
   private readonly listeners = new Map<number, Listener>();
 
-  async *parse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SerializedItem, void, undefined> {
+  /** `script`: the compiled worker entry point, which calls serveParsers. */
+  constructor(private readonly script: string) {}
+
+  async *parse<T>(parser: string, body: AsyncIterable<Uint8Array>): AsyncGenerator<T, void, undefined> {
     const worker = this.start();
     const document = ++this.documents;
-    const post = (request: ParseRequest, transfer: ArrayBuffer[] = []): void =>
-      worker.postMessage(request, transfer);
-    const replies: ParseReply[] = [];
-    let wake = (): void => undefined;
-    this.listeners.set(document, (reply) => {
-      replies.push(reply);
-      wake();
-    });
-    const input = body[Symbol.asyncIterator]();
-    let reading = false;
-    let inputEnded = false;
-    let inputFailure: { error: unknown } | undefined;
-    let sent = 0;
-    let taken = 0;
-    let finished = false;
-    const readAhead = (): void => {
-      if (reading || inputEnded || finished || sent - taken >= CHUNKS_AHEAD) return;
-      reading = true;
-      input.next().then(
-        (result) => {
-          reading = false;
-          if (finished) return;
-          if (result.done) {
-            inputEnded = true;
-            post({ document, end: true });
-          } else {
-            // A copy: a chunk may be a view into a larger buffer that other chunks share.
-            const chunk = new Uint8Array(result.value);
-            post({ document, chunk }, [chunk.buffer as ArrayBuffer]);
-          }
-          sent += 1;
-          readAhead();
-        },
-        (error: unknown) => {
-          reading = false;
-          inputEnded = true;
-          inputFailure = { error };
-          wake();
-        },
-      );
-    };
+    const feed = new ChunkFeed(
+      body,
+      (request, transfer) => worker.postMessage(request, transfer),
+      document,
+      parser,
+    );
+    this.listeners.set(document, (reply) => feed.receive(reply));
     worker.ref();
     try {
-      for (;;) {
-        readAhead();
-        const reply = replies.shift();
-        if (reply !== undefined) {
-          taken += 1;
-          if ('error' in reply) throw revive(reply.error);
-          yield* reply.items;
-          if (reply.done) return;
-        } else if (inputFailure !== undefined && taken === sent) {
-          throw inputFailure.error;
-        } else {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-      }
+      yield* feed.items() as AsyncGenerator<T>;
     } finally {
       this.listeners.delete(document);
-      // A read still pending stays unused (the caller destroys the body). The worker drops a
-      // document it has already closed, so telling it again is harmless.
-      finished = true;
-      if (this.worker === worker) post({ document, abort: true });
+      feed.finish();
+      // The worker drops a document it has already closed, so telling it again is harmless.
+      if (this.worker === worker) worker.postMessage({ document, abort: true } satisfies ParseRequest);
       // Idle, the worker must not keep the process alive; busy, it must.
       if (this.listeners.size === 0) worker.unref();
     }
@@ -117,7 +59,7 @@ export class ReportParserThread {
 
   private start(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(WORKER_SCRIPT);
+    const worker = new Worker(this.script);
     worker.unref();
     worker.on('message', (reply: ParseReply) => this.listeners.get(reply.document)?.(reply));
     const fail = (message: string): void => {
@@ -133,13 +75,81 @@ export class ReportParserThread {
   }
 }
 
-function revive(failure: ParseFailure): Error {
-  switch (failure.kind) {
-    case 'parse':
-      return new ReportParseError(failure.reason, failure.line, failure.column);
-    case 'api':
-      return new PraApiError(failure.apiMessage);
-    case 'other':
-      return new Error(failure.message);
+/** One document's traffic: input chunks read ahead and posted, replies queued until taken. */
+class ChunkFeed {
+  private readonly replies: ParseReply[] = [];
+  private readonly input: AsyncIterator<Uint8Array>;
+  private wake = (): void => undefined;
+  private reading = false;
+  private inputEnded = false;
+  private inputFailure: { error: unknown } | undefined;
+  private sent = 0;
+  private taken = 0;
+  private finished = false;
+
+  constructor(
+    body: AsyncIterable<Uint8Array>,
+    private readonly post: (request: ParseRequest, transfer: ArrayBuffer[]) => void,
+    private readonly document: number,
+    private readonly parser: string,
+  ) {
+    this.input = body[Symbol.asyncIterator]();
+  }
+
+  receive(reply: ParseReply): void {
+    this.replies.push(reply);
+    this.wake();
+  }
+
+  /** A read still pending stays unused: the caller destroys the body. */
+  finish(): void {
+    this.finished = true;
+  }
+
+  async *items(): AsyncGenerator<unknown, void, undefined> {
+    for (;;) {
+      this.readAhead();
+      const reply = this.replies.shift();
+      if (reply !== undefined) {
+        this.taken += 1;
+        if ('error' in reply) throw reviveFailure(reply.error);
+        yield* reply.items;
+        if (reply.done) return;
+      } else if (this.inputFailure !== undefined && this.taken === this.sent) {
+        throw this.inputFailure.error;
+      } else {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+      }
+    }
+  }
+
+  private readAhead(): void {
+    if (this.reading || this.inputEnded || this.finished || this.sent - this.taken >= CHUNKS_AHEAD) return;
+    this.reading = true;
+    this.input.next().then(
+      (result) => {
+        this.reading = false;
+        if (this.finished) return;
+        const { document, parser } = this;
+        if (result.done) {
+          this.inputEnded = true;
+          this.post({ document, parser, end: true }, []);
+        } else {
+          // A copy: a chunk may be a view into a larger buffer that other chunks share.
+          const chunk = new Uint8Array(result.value);
+          this.post({ document, parser, chunk }, [chunk.buffer as ArrayBuffer]);
+        }
+        this.sent += 1;
+        this.readAhead();
+      },
+      (error: unknown) => {
+        this.reading = false;
+        this.inputEnded = true;
+        this.inputFailure = { error };
+        this.wake();
+      },
+    );
   }
 }

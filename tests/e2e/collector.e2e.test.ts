@@ -47,8 +47,9 @@ describe('pull_pra_sessions end to end', () => {
   });
 
   it('repeats nothing after a SIGTERM in the middle of a cycle, and loses nothing', async () => {
+    // About 5 MB of events: several 2 MiB pushes, so that the stop comes between two of them.
     scenario = await Scenario.start({
-      pra: { closedSessions: 30, openSessions: 0, eventsPerSession: 40 },
+      pra: { closedSessions: 30, openSessions: 0, eventsPerSession: 200 },
       trigger: { sessions_per_request: 5 },
     });
     scenario.pra.injectFault({ kind: 'slow', delayMs: 400, count: 4, target: 'reporting' });

@@ -5,7 +5,8 @@
  * get a warning naming them.
  */
 import { TriggerConfigurationError } from '@sekoia/automation-sdk-shim';
-import { collectorConfig, type PullPraSessionsArguments } from '../../module/config';
+import { ArgumentReader, praCredentials } from '../../module/config';
+import { configureSessions } from '../../module/feeds/sessions/feed';
 import { unknownKeys } from '../../packages/automation-sdk-shim/src/schema';
 import { Scenario } from '../support/scenario';
 
@@ -126,12 +127,18 @@ describe('unknown configuration keys', () => {
 
 describe('trigger arguments without the schema defaults', () => {
   it('are a configuration error naming the argument and the item JSON, not NaN further down', () => {
-    const access = { base_url: 'https://pra.example.com', client_id: 'id', client_secret: 'secret' };
+    const access = praCredentials({
+      base_url: 'https://pra.example.com',
+      client_id: 'id',
+      client_secret: 'secret',
+    });
+    const configure = (args: Record<string, unknown>) =>
+      configureSessions(access, new ArgumentReader(args, 'pull_pra_sessions'));
     // What the shim hands over when triggers/pull_pra_sessions.json is missing from the image.
-    const bare = { intake_key: 'key', frequency: 60 } as PullPraSessionsArguments;
-    expect(() => collectorConfig(access, bare)).toThrow(TriggerConfigurationError);
-    expect(() => collectorConfig(access, bare)).toThrow(/live_sessions is missing .*pull_pra_sessions\.json/);
-    const complete: PullPraSessionsArguments = {
+    const bare = { intake_key: 'key', frequency: 60 };
+    expect(() => configure(bare)).toThrow(TriggerConfigurationError);
+    expect(() => configure(bare)).toThrow(/first_run_lookback_hours is missing .*pull_pra_sessions\.json/);
+    const complete = {
       ...bare,
       live_sessions: true,
       first_run_lookback_hours: 24,
@@ -141,8 +148,12 @@ describe('trigger arguments without the schema defaults', () => {
       request_timeout: 120,
       requests_per_second: 10,
     };
-    expect(collectorConfig(access, complete).sessionsPerRequest).toBe(50);
-    const broken = { ...complete, sessions_per_request: undefined } as unknown as PullPraSessionsArguments;
-    expect(() => collectorConfig(access, broken)).toThrow(/sessions_per_request is missing/);
+    expect(configure(complete).sessionsPerRequest).toBe(50);
+    expect(() => configure({ ...complete, sessions_per_request: undefined })).toThrow(
+      /sessions_per_request is missing/,
+    );
+    expect(() => configure({ ...complete, live_sessions: 'yes' })).toThrow(
+      /live_sessions is missing or of the wrong type/,
+    );
   });
 });

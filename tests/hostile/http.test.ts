@@ -1,18 +1,13 @@
 /**
- * Client level: the body caps (maxReportBytes, maxListingBytes) against the loopback PRA
- * simulator. HTML with status 200, a non-XML body and a stalled body are covered in
+ * Client level: the body caps of a report request against the loopback PRA simulator. HTML with status 200, a non-XML body and a stalled body are covered in
  * tests/pra/pra-client.test.ts; the collector's handling of all of them is in collector.test.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ReportParseError } from '../../module/pra/errors';
-import {
-  PraClient,
-  PraConfigurationError,
-  PraResponseTooLargeError,
-  PraUnexpectedResponseError,
-  type PraClientOptions,
-} from '../../module/pra/client';
+import { parseSessionListing } from '../../module/feeds/sessions/listing';
+import { PraClient, type ReportRequest } from '../../module/pra/client';
+import { PraError } from '../../module/pra/errors';
+import { parseBaseUrl } from '../../module/pra/url';
 import { startPraSimulator, type PraSimulator } from '../../simulator/pra';
 import { hugeAttribute } from './inputs';
 
@@ -26,16 +21,15 @@ afterEach(async () => {
   await sim.close();
 });
 
-function client(options: Partial<PraClientOptions> = {}): PraClient {
-  return new PraClient({
-    baseUrl: sim.url,
-    clientId: 'sim-client',
-    clientSecret: 'sim-secret',
-    timeoutMs: 2000,
-    maxRetryDelayMs: 10,
-    requestsPerSecond: 1000,
-    ...options,
-  });
+function client(baseUrl = sim.url): PraClient {
+  return new PraClient(
+    { baseUrl: parseBaseUrl(baseUrl), clientId: 'sim-client', clientSecret: 'sim-secret' },
+    { timeoutMs: 2000, maxRetryDelayMs: 10, requestsPerSecond: 1000 },
+  );
+}
+
+function detail(lsid: string, maxBytes: number): ReportRequest {
+  return { report: 'AccessSession', params: { lsids: lsid }, maxBytes };
 }
 
 async function failure(run: () => Promise<unknown>): Promise<Error> {
@@ -47,32 +41,32 @@ async function failure(run: () => Promise<unknown>): Promise<Error> {
   throw new Error('expected a failure');
 }
 
-async function drain(items: AsyncIterable<unknown>): Promise<void> {
-  for await (const item of items) void item;
+async function drain(pra: PraClient, request: ReportRequest): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of await pra.openReport(request)) bytes += chunk.length;
+  return bytes;
 }
 
 const reportingCalls = (): number => sim.requests.filter((r) => r.path === '/api/reporting').length;
 
 describe('body caps', () => {
-  it('stops an AccessSession body at maxReportBytes with a typed error, without reading the rest', async () => {
+  it('stops a body at its cap with an error that blames the request, without reading the rest', async () => {
     const lsid = sim.sessions[0].lsid;
     // The parser's 1 MiB value cap would stop this body too; the 256 KiB body cap comes first.
     const source = hugeAttribute(lsid, 50 * 1024 * 1024);
     sim.injectFault({ kind: 'body', body: source, count: 1, lsid });
-    const error = await failure(() => drain(client({ maxReportBytes: 256 * 1024 }).fetchSessions([lsid])));
-    expect(error).toBeInstanceOf(PraResponseTooLargeError);
-    // The trigger treats a PraUnexpectedResponseError as tenant-wide; an oversized report is the session's.
-    expect(error).not.toBeInstanceOf(PraUnexpectedResponseError);
-    expect(error).toBeInstanceOf(ReportParseError);
+    const error = await failure(() => drain(client(), detail(lsid, 256 * 1024)));
+    // An oversized report belongs to what was asked for: the collector narrows it down, not the tenant.
+    expect(error).toMatchObject({ kind: 'too_large', blame: 'request' });
     expect(error.message).toMatch(/the AccessSession report from 127\.0\.0\.1:\d+ exceeds 262144 bytes/);
-    expect(error.message).toMatch(/ask for fewer sessions/);
+    expect(error.message).toMatch(/fewer items at once/);
     // The simulator records a request once its reply is over: here, once the client hung up.
     await sim.waitFor(() => sim.requests.some((r) => r.fault === 'body'));
     expect(reportingCalls()).toBe(1);
     expect(source.produced).toBeLessThan(10 * 1024 * 1024);
   });
 
-  it('stops a listing at maxListingBytes, without retrying it', async () => {
+  it('stops a report read whole at its cap, without retrying it', async () => {
     const many = Array.from({ length: 2000 }, (_, i) => `<session_summary lsid="s${i}"/>`).join('');
     sim.injectFault({
       kind: 'body',
@@ -80,19 +74,23 @@ describe('body caps', () => {
       count: 5,
       target: 'reporting',
     });
-    const error = await failure(() => client({ maxListingBytes: 4096 }).listSessions({ startTime: 0 }));
-    expect(error).toBeInstanceOf(PraResponseTooLargeError);
-    expect((error as PraResponseTooLargeError).report).toBe('AccessSessionListing');
-    expect(error.message).toMatch(/exceeds 4096 bytes: use a narrower time window/);
+    const listing = {
+      report: 'AccessSessionListing',
+      params: { start_time: '0', duration: '60' },
+      maxBytes: 4096,
+    };
+    const error = await failure(() => client().readReport(listing, parseSessionListing));
+    expect(error).toMatchObject({ kind: 'too_large' });
+    expect(error.message).toMatch(
+      /AccessSessionListing report from .* exceeds 4096 bytes: ask for a narrower window/,
+    );
     expect(reportingCalls()).toBe(1);
   });
 
   it('accepts a body exactly at the cap', async () => {
     const [lsid] = sim.sessions.map((s) => s.lsid);
     const size = Buffer.byteLength(sim.renderAccessSession([lsid]));
-    const items: unknown[] = [];
-    for await (const item of client({ maxReportBytes: size }).fetchSessions([lsid])) items.push(item);
-    expect(items.length).toBeGreaterThan(1);
+    expect(await drain(client(), detail(lsid, size))).toBe(size);
   });
 
   it('refuses a declared Content-Length over the cap before reading the body', async () => {
@@ -113,23 +111,14 @@ describe('body caps', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const pra = new PraClient({
-        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        clientId: 'id',
-        clientSecret: 'secret',
-        maxReportBytes: 1024,
-      });
-      const error = await failure(() => drain(pra.fetchSessions(['a'])));
-      expect(error).toBeInstanceOf(PraResponseTooLargeError);
+      const pra = client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const error = await failure(() => drain(pra, detail('a', 1024)));
+      expect(error).toBeInstanceOf(PraError);
+      expect(error).toMatchObject({ kind: 'too_large' });
       expect(bodyWritten).toBe(false);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
-  });
-
-  it.each([0, -1, Number.NaN])('refuses a cap of %p', (cap) => {
-    expect(() => client({ maxReportBytes: cap })).toThrow(PraConfigurationError);
-    expect(() => client({ maxListingBytes: cap })).toThrow(/maxListingBytes must be a positive number/);
   });
 });

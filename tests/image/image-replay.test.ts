@@ -178,7 +178,7 @@ describe('Dockerfile replay', () => {
       sekoia.setPatchReply({ module_configuration: { value: { client_secret: 'sim-secret' } } });
       collector = launch('validate_module_configuration');
       expect(await collector.exited).toEqual({ code: 0, signal: null });
-      expect(sekoia.patches.at(-1)).toEqual({ status: 'finished', results: { success: true } });
+      expect(sekoia.patches.at(-1)).toMatchObject({ status: 'finished', results: { success: true } });
     });
   });
 });

@@ -1,4 +1,4 @@
-import { PraApiError, ReportParseError } from '../../module/pra/errors';
+import { PraError } from '../../module/pra/errors';
 import { parseSessionListing } from '../../module/feeds/sessions/listing';
 import { chunked, failure } from './helpers';
 
@@ -39,19 +39,19 @@ describe('parseSessionListing', () => {
     ).toStrictEqual([]);
   });
 
-  it('throws PraApiError for any other error', async () => {
+  it('fails with an api error for any other error', async () => {
     const err = await failure(listing('<error>Invalid report type.</error>'));
-    expect(err).toBeInstanceOf(PraApiError);
-    expect((err as PraApiError).apiMessage).toBe('Invalid report type.');
+    expect(err).toMatchObject({ kind: 'api' });
+    expect((err as PraError).message).toBe('PRA reporting API answered with an error: Invalid report type.');
   });
 
-  it('throws ReportParseError for malformed XML, a wrong root, or a summary without lsid', async () => {
-    expect(await failure(listing('<session_summary_list><session_summary lsid="a">'))).toBeInstanceOf(
-      ReportParseError,
-    );
-    expect(await failure(listing('<session_list/>'))).toBeInstanceOf(ReportParseError);
+  it('fails with a parse error for malformed XML, a wrong root, or a summary without lsid', async () => {
+    expect(await failure(listing('<session_summary_list><session_summary lsid="a">'))).toMatchObject({
+      kind: 'parse',
+    });
+    expect(await failure(listing('<session_list/>'))).toMatchObject({ kind: 'parse' });
     expect(
       await failure(listing('<session_summary_list><session_summary /></session_summary_list>')),
-    ).toBeInstanceOf(ReportParseError);
+    ).toMatchObject({ kind: 'parse' });
   });
 });

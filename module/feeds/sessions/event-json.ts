@@ -1,4 +1,6 @@
+import type { ChunkParser } from '../../xml/worker-loop';
 import type { ReportItem, SerializedItem, SessionEvent } from './events';
+import { createAccessSessionParser } from './report-parser';
 
 /** Keys copied from the session into every event; they come last, from `session_id` on. */
 const SESSION_KEYS = new Set([
@@ -57,4 +59,18 @@ function sameValues(a: unknown[], b: unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The AccessSession parser with each event serialised as it comes out, for the parse thread. */
+export function createSerializedSessionParser(): ChunkParser<SerializedItem> {
+  const parser = createAccessSessionParser();
+  const serializer = new EventSerializer();
+  return {
+    *write(chunk) {
+      for (const item of parser.write(chunk)) yield serializer.serializeItem(item);
+    },
+    *end() {
+      for (const item of parser.end()) yield serializer.serializeItem(item);
+    },
+  };
 }

@@ -1,11 +1,11 @@
 /** The AccessSessionListing report: the lsids of the sessions in a window. */
-import { ReportParseError } from '../../pra/errors';
+import { parseError } from '../../pra/errors';
 import { streamXml } from '../../xml/reader';
 import { PraReportSink } from '../../xml/report-sink';
 
 /**
  * Streams an AccessSessionListing report into the list of lsids (session_summary/@lsid), in
- * order. No-data <error> or an empty <session_summary_list/> → []. Other <error> → PraApiError.
+ * order. No-data <error> or an empty <session_summary_list/> → []. Other <error> → an 'api' PraError.
  */
 export async function parseSessionListing(input: AsyncIterable<Buffer | string>): Promise<string[]> {
   const lsids: string[] = [];
@@ -21,7 +21,7 @@ class ListingSink extends PraReportSink<string> {
   protected open(name: string, attributes: Readonly<Record<string, string>>, depth: number): void {
     if (depth !== 2 || name !== 'session_summary') return;
     const lsid = attributes.lsid;
-    if (!lsid) throw new ReportParseError('session_summary without lsid');
+    if (!lsid) throw parseError('session_summary without lsid');
     this.out.push(lsid);
   }
 

@@ -2,7 +2,7 @@
  * Streaming parsers for the PRA reporting API's AccessSession and AccessSessionListing reports.
  * The shape of what comes out is the contract of shared/docs/event-contract.md.
  */
-import { ReportParseError } from '../../pra/errors';
+import { parseError } from '../../pra/errors';
 import type { JumpGroup, Party, ReportItem, SessionEvent } from './events';
 import { IncrementalXmlParser, MAX_DEPTH, streamXml } from '../../xml/reader';
 import { PraReportSink } from '../../xml/report-sink';
@@ -21,13 +21,13 @@ const DEFAULT_MAX_BUFFERED_EVENTS = 1000;
 /**
  * Streams an AccessSession report. Yields, in document order, each session's events then its
  * ReportSessionEnd item. The no-data <error> → yields nothing. Any other <error> (at any depth,
- * including as root) → throws PraApiError(text). Malformed XML → ReportParseError with line and
+ * including as root) → throws an 'api' PraError with its text. Malformed XML → a 'parse' PraError with line and
  * column.
  *
  * Session-level objects (jump_group, primary_customer, primary_rep) are shared, frozen, by the
  * events of one session. Bytes are read as UTF-8 and invalid sequences become U+FFFD (no error). A
  * DOCTYPE, nesting deeper than 64 elements, one text/tag/attribute over 1 Mi characters, a
- * `<session>` without lsid or a root other than `<session_list>`/`<error>` → ReportParseError.
+ * `<session>` without lsid or a root other than `<session_list>`/`<error>` → a 'parse' PraError.
  */
 export function parseAccessSessionReport(
   input: AsyncIterable<Buffer | string>,
@@ -216,7 +216,7 @@ class AccessSessionSink extends PraReportSink<ReportItem> {
       case Meaning.Root:
         if (name === 'session') {
           const lsid = attributes.lsid;
-          if (!lsid) throw new ReportParseError('session without lsid');
+          if (!lsid) throw parseError('session without lsid');
           this.session = new SessionState(lsid);
           meaning = Meaning.Session;
         }

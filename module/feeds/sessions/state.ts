@@ -1,4 +1,6 @@
-import { JsonStateFile } from '@sekoia/automation-sdk-shim';
+import type { FeedState } from '../../engine/feed';
+import { isoSeconds, pythonCheckpoint } from '../../engine/python-checkpoint';
+import { StateFormatError } from '../../engine/state-store';
 
 /** PRA keeps session data for 90 days: nothing older can be fetched, so nothing older is kept. */
 export const PRA_RETENTION_SECONDS = 90 * 24 * 3600;
@@ -40,60 +42,45 @@ export interface StateFileContent {
 }
 
 /** What the Python collector leaves in the same file (SDK CheckpointTimestamp + its LRU). */
-interface PythonCollectorContent {
+interface PythonCollectorContent extends Record<string, unknown> {
   most_recent_date_seen?: unknown;
   sessions_cache?: unknown;
 }
 
 export type FailureOutcome = 'retry' | 'set-aside';
 
-export class StateFormatError extends Error {
-  constructor(path: string, reason: string) {
-    super(
-      `The collection state ${path} is not usable (${reason}). Move it away to start again from the ` +
-        'configured look-back window; events already forwarded in that window will then be sent again.',
-    );
-    this.name = 'StateFormatError';
-  }
-}
-
 /**
- * The collector's memory between cycles and across restarts: two listing watermarks, the finished
- * sessions still inside the listing overlap (`seen`), the sessions being fetched or followed
- * (`tracked`), and those set aside after repeated failures. Mutations stay in memory until
- * `save()`, which the trigger calls only once the intake has accepted the matching events.
+ * The session feed's memory between cycles and across restarts: two listing watermarks, the
+ * finished sessions still inside the listing overlap (`seen`), the sessions being fetched or
+ * followed (`tracked`), and those set aside after repeated failures. The engine saves it after each
+ * commit, so mutations reach the disk only once the intake has accepted the matching events.
+ *
+ * Its size does not grow with a backlog: listings come in windows of a few thousand sessions at
+ * most, and finished sessions leave `seen` once no listing can return them.
  */
-export class CollectionState {
+export class SessionsState implements FeedState {
   private constructor(
-    private readonly file: JsonStateFile<StateFileContent | PythonCollectorContent>,
+    /** Where it is saved, for the messages that send an operator to it. */
+    readonly path: string,
     private readonly content: StateFileContent,
   ) {}
 
   /**
-   * Reads the state, or starts one `lookbackSeconds` back when there is none. A Python collector's
-   * file is taken over: its checkpoint becomes both watermarks and its lsid cache becomes `seen`,
-   * so switching collectors neither loses nor repeats sessions. A watermark older than PRA's
-   * retention is moved up to it: those sessions are gone from PRA anyway.
+   * The saved state, or one starting `lookbackSeconds` back when there is none. A Python
+   * collector's file is taken over: its checkpoint becomes both watermarks and its lsid cache
+   * becomes `seen`, so switching collectors neither loses nor repeats sessions. A watermark older
+   * than PRA's retention is moved up to it: those sessions are gone from PRA anyway.
    */
-  static load(
-    file: JsonStateFile<StateFileContent | PythonCollectorContent>,
-    now: number,
-    lookbackSeconds: number,
-  ): CollectionState {
-    const raw = file.read();
+  static open(saved: unknown, now: number, lookbackSeconds: number, path: string): SessionsState {
     const content =
-      raw === undefined
+      saved === undefined
         ? freshContent(now - lookbackSeconds)
-        : isCurrentContent(raw)
-          ? raw
-          : fromPythonCollector(raw, file.path, now - lookbackSeconds);
-    const state = new CollectionState(file, content);
+        : isCurrentContent(saved)
+          ? saved
+          : fromPythonCollector(saved, path, now - lookbackSeconds);
+    const state = new SessionsState(path, content);
     state.clampToRetention(now);
     return state;
-  }
-
-  get path(): string {
-    return this.file.path;
   }
 
   get closedWatermark(): number {
@@ -111,8 +98,17 @@ export class CollectionState {
       .map(([lsid]) => lsid);
   }
 
+  /** Both listings have covered everything before this time. */
+  get watermark(): number {
+    return Math.min(this.content.closed_watermark, this.content.started_watermark);
+  }
+
   get trackedCount(): number {
     return Object.keys(this.content.tracked).length;
+  }
+
+  get pendingCount(): number {
+    return this.trackedCount;
   }
 
   get setAsideCount(): number {
@@ -127,22 +123,27 @@ export class CollectionState {
     return this.content.tracked[lsid];
   }
 
+  /** Neither finished, tracked nor set aside: a listing brought it for the first time. */
+  isNew(lsid: string): boolean {
+    const { seen, tracked, set_aside } = this.content;
+    return !(Object.hasOwn(seen, lsid) || Object.hasOwn(tracked, lsid) || Object.hasOwn(set_aside, lsid));
+  }
+
   /** Adds a listed session unless it is finished, already tracked, or set aside. True when added. */
   track(lsid: string, now: number): boolean {
-    const { seen, tracked, set_aside } = this.content;
-    if (lsid in seen || lsid in tracked || lsid in set_aside) return false;
-    tracked[lsid] = { forwarded: 0, failures: 0, since: now };
+    if (!this.isNew(lsid)) return false;
+    this.content.tracked[lsid] = { forwarded: 0, failures: 0, since: now };
     return true;
   }
 
   /**
-   * Moves both watermarks to the time the listings were asked for, and forgets finished sessions
-   * that no later listing can return: a session is listed again only while its end time (or its
-   * start time, which is earlier) is inside one of the listing windows.
+   * Moves both watermarks to the end of the window just listed, and forgets finished sessions that
+   * no later listing can return: a session is listed again only while its end time (or its start
+   * time, which is earlier) is inside one of the listing windows.
    */
-  advanceWatermarks(listedAt: number, overlapSeconds: number): void {
-    this.content.closed_watermark = Math.max(this.content.closed_watermark, listedAt);
-    this.content.started_watermark = Math.max(this.content.started_watermark, listedAt);
+  advanceTo(windowEnd: number, overlapSeconds: number): void {
+    this.content.closed_watermark = Math.max(this.content.closed_watermark, windowEnd);
+    this.content.started_watermark = Math.max(this.content.started_watermark, windowEnd);
     this.content.most_recent_date_seen = isoSeconds(this.content.closed_watermark);
     const horizon = Math.min(this.content.closed_watermark, this.content.started_watermark) - overlapSeconds;
     for (const [lsid, endTime] of Object.entries(this.content.seen)) {
@@ -208,8 +209,8 @@ export class CollectionState {
     return dropped;
   }
 
-  save(): void {
-    this.file.write(this.content);
+  toJSON(): StateFileContent {
+    return this.content;
   }
 }
 
@@ -225,7 +226,8 @@ function freshContent(watermark: number): StateFileContent {
   };
 }
 
-function isCurrentContent(raw: object): raw is StateFileContent {
+function isCurrentContent(raw: unknown): raw is StateFileContent {
+  if (!isRecord(raw)) return false;
   const candidate = raw as Partial<StateFileContent>;
   return (
     candidate.version === 2 &&
@@ -237,13 +239,12 @@ function isCurrentContent(raw: object): raw is StateFileContent {
   );
 }
 
-function fromPythonCollector(raw: PythonCollectorContent, path: string, fallback: number): StateFileContent {
+function fromPythonCollector(saved: unknown, path: string, fallback: number): StateFileContent {
+  const raw = saved as PythonCollectorContent;
   if (!isRecord(raw) || 'version' in raw) {
     throw new StateFormatError(path, 'unknown layout or version');
   }
-  const parsed =
-    typeof raw.most_recent_date_seen === 'string' ? Date.parse(raw.most_recent_date_seen) : Number.NaN;
-  const watermark = Number.isNaN(parsed) ? fallback : Math.floor(parsed / 1000);
+  const watermark = pythonCheckpoint(raw) ?? fallback;
   const content = freshContent(watermark);
   if (Array.isArray(raw.sessions_cache)) {
     // The Python cache holds lsids without end times; the watermark is the closest safe guess,
@@ -255,9 +256,4 @@ function fromPythonCollector(raw: PythonCollectorContent, path: string, fallback
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** ISO 8601 with `+00:00`, the form the Python SDK writes for checkpoints. */
-export function isoSeconds(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }

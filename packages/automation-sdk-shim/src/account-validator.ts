@@ -17,6 +17,8 @@ export abstract class AccountValidator {
   /** 1 when the platform could not be told the result; a failed validation is still a successful run. */
   exitCode = 0;
   protected readonly timings: TriggerTimings;
+  /** Details of the check sent with `success` in the final PATCH's `results` (masked). */
+  protected readonly details: Record<string, unknown> = {};
   private errorMessage: string | undefined;
 
   constructor(module: Module, name: string, options?: TriggerOptions) {
@@ -48,7 +50,7 @@ export abstract class AccountValidator {
         'PATCH',
         {
           status: 'finished',
-          results: { success },
+          results: { ...this.maskedDetails(), success },
           ...(this.errorMessage !== undefined ? { error: this.errorMessage } : {}),
         },
         this.timings,
@@ -57,6 +59,10 @@ export abstract class AccountValidator {
       this.logger.error(`Could not report the validation to the platform: ${describeError(error)}`);
       this.exitCode = 1;
     }
+  }
+
+  private maskedDetails(): Record<string, unknown> {
+    return JSON.parse(this.module.masker.mask(JSON.stringify(this.details))) as Record<string, unknown>;
   }
 
   private async validateSafely(reply: unknown): Promise<boolean> {

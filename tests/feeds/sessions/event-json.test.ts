@@ -1,16 +1,16 @@
 import { Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SessionEvent } from '../../module/feeds/sessions/events';
-import { EventSerializer } from '../../module/feeds/sessions/event-json';
-import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
+import type { SessionEvent } from '../../../module/feeds/sessions/events';
+import { EventSerializer } from '../../../module/feeds/sessions/event-json';
+import { parseAccessSessionReport } from '../../../module/feeds/sessions/report-parser';
 
 describe('EventSerializer', () => {
   it('gives exactly JSON.stringify for every event of real-shaped reports', async () => {
     const serializer = new EventSerializer();
     let checked = 0;
     for (const fixture of ['contract-example.xml', 'all-event-types.xml']) {
-      const xml = fs.readFileSync(path.join(__dirname, '..', 'fixtures', fixture));
+      const xml = fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', fixture));
       for await (const item of parseAccessSessionReport(Readable.from([xml]))) {
         if (item.kind !== 'event') continue;
         expect(serializer.serialize(item.event)).toBe(JSON.stringify(item.event));

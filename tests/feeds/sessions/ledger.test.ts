@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { JsonStateFile } from '@sekoia/automation-sdk-shim';
-import { EventSerializer } from '../../module/feeds/sessions/event-json';
-import type { SerializedItem, SessionEvent } from '../../module/feeds/sessions/events';
-import { SessionForwarder } from '../../module/feeds/sessions/forwarder';
-import { CollectionState, type StateFileContent } from '../../module/feeds/sessions/state';
+import { Forwarder, type PreparePush } from '../../../module/engine/forwarder';
+import { StateStore } from '../../../module/engine/state-store';
+import { EventSerializer } from '../../../module/feeds/sessions/event-json';
+import type { SerializedItem, SessionEvent } from '../../../module/feeds/sessions/events';
+import { SessionLedger, type SessionReceipt } from '../../../module/feeds/sessions/ledger';
+import { SessionsState, type StateFileContent } from '../../../module/feeds/sessions/state';
+
+type SessionForwarder = Forwarder<SerializedItem, SessionReceipt>;
 
 const NOW = 1_800_000_000;
 
@@ -46,25 +49,29 @@ class Intake {
   }
 }
 
-describe('SessionForwarder', () => {
+describe('the session ledger, behind the forwarder', () => {
   let dir: string;
-  let file: JsonStateFile<StateFileContent>;
-  let state: CollectionState;
+  let store: StateStore;
+  let state: SessionsState;
   let intake: Intake;
   const warnings: string[] = [];
 
-  const forwarder = (flushBytes = 1 << 20): SessionForwarder =>
-    new SessionForwarder(state, {
-      preparePush: (events) => () => intake.push(events),
-      flushBytes,
-      onWarning: (m) => warnings.push(m),
+  /** One cycle's forwarder: a fresh ledger over the same state. */
+  const forwarder = (
+    flushChars = 1 << 20,
+    preparePush: PreparePush = (events) => () => intake.push(events),
+  ): SessionForwarder =>
+    new Forwarder(new SessionLedger(state, (m) => warnings.push(m)), {
+      preparePush,
+      save: () => store.save(state),
+      flushChars,
     });
-  const saved = (): StateFileContent => JSON.parse(fs.readFileSync(file.path, 'utf8')) as StateFileContent;
+  const saved = (): StateFileContent => JSON.parse(fs.readFileSync(store.path, 'utf8')) as StateFileContent;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pra-forwarder-'));
-    file = new JsonStateFile<StateFileContent>(path.join(dir, 'context.json'));
-    state = CollectionState.load(file, NOW, 3600);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pra-ledger-'));
+    store = new StateStore(dir);
+    state = SessionsState.open(undefined, NOW, 3600, store.path);
     intake = new Intake();
     warnings.length = 0;
   });
@@ -123,11 +130,11 @@ describe('SessionForwarder', () => {
 
   it('saves nothing for events the intake did not accept', async () => {
     state.track('a', NOW);
-    state.save();
-    const before = fs.readFileSync(file.path, 'utf8');
+    store.save(state);
+    const before = fs.readFileSync(store.path, 'utf8');
     intake.failNext = true;
     await expect(feed(forwarder(), [event('a', 0), end('a', 1, NOW)])).rejects.toThrow('intake down');
-    expect(fs.readFileSync(file.path, 'utf8')).toBe(before);
+    expect(fs.readFileSync(store.path, 'utf8')).toBe(before);
   });
 
   it('commits the progress of a session cut by a failure, so the next fetch resumes after it', async () => {
@@ -142,7 +149,7 @@ describe('SessionForwarder', () => {
     expect(intake.bodies).toEqual(['m0', 'm1', 'm2']);
   });
 
-  it('pushes in chunks of about flushBytes, one at a time, saving after each', async () => {
+  it('pushes in chunks of about flushChars, one at a time, saving after each', async () => {
     state.track('big', NOW);
     const target = forwarder(200);
     const items = Array.from({ length: 20 }, (_, i) => event('big', i));
@@ -156,16 +163,13 @@ describe('SessionForwarder', () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const steps: string[] = [];
-    const overlapping = new SessionForwarder(state, {
-      preparePush: (events) => {
-        steps.push(`prepare ${events.length}`);
-        return async () => {
-          steps.push('send');
-          if (!steps.includes('accepted')) await held;
-          steps.push('accepted');
-        };
-      },
-      flushBytes: 1,
+    const overlapping = forwarder(1, (events) => {
+      steps.push(`prepare ${events.length}`);
+      return async () => {
+        steps.push('send');
+        if (!steps.includes('accepted')) await held;
+        steps.push('accepted');
+      };
     });
     state.track('a', NOW);
     await overlapping.add(event('a', 0));
@@ -184,12 +188,9 @@ describe('SessionForwarder', () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const pushes: string[][] = [];
-    const slow = new SessionForwarder(state, {
-      preparePush: (events) => async () => {
-        pushes.push(events);
-        if (pushes.length === 1) await held;
-      },
-      flushBytes: 1 << 20,
+    const slow = forwarder(1 << 20, (events) => async () => {
+      pushes.push(events);
+      if (pushes.length === 1) await held;
     });
     state.track('a', NOW);
     await slow.add(event('a', 0));

@@ -1,8 +1,9 @@
-import { PraApiError, ReportParseError } from '../../module/pra/errors';
+import { PraError } from '../../module/pra/errors';
 import { EventSerializer } from '../../module/feeds/sessions/event-json';
 import type { SerializedItem } from '../../module/feeds/sessions/events';
 import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
-import { ReportParserThread } from '../../module/xml/thread';
+import { createParserThread } from '../../module/feeds/parser-thread';
+import type { ParserThread } from '../../module/xml/thread';
 import { startPraSimulator } from '../../simulator/pra';
 import { chunked, failure, fixture, report, session } from '../parser/helpers';
 
@@ -22,10 +23,10 @@ async function collect(
   return into;
 }
 
-describe('ReportParserThread', () => {
-  let thread: ReportParserThread;
+describe('the parse thread', () => {
+  let thread: ParserThread;
   beforeEach(() => {
-    thread = new ReportParserThread();
+    thread = createParserThread();
   });
   afterEach(() => thread.close());
 
@@ -39,8 +40,22 @@ describe('ReportParserThread', () => {
       events += expected.filter((item) => item.kind === 'event').length;
       let size = 0;
       // Small growing sizes cut UTF-8 sequences, tags and values everywhere; 64 KiB is the network's.
-      expect(await collect(thread.parse(chunked(data, () => (size = (size % 97) + 1))))).toEqual(expected);
-      expect(await collect(thread.parse(chunked(data, () => 64 * 1024)))).toEqual(expected);
+      expect(
+        await collect(
+          thread.parse<SerializedItem>(
+            'AccessSession',
+            chunked(data, () => (size = (size % 97) + 1)),
+          ),
+        ),
+      ).toEqual(expected);
+      expect(
+        await collect(
+          thread.parse<SerializedItem>(
+            'AccessSession',
+            chunked(data, () => 64 * 1024),
+          ),
+        ),
+      ).toEqual(expected);
     }
     expect(events).toBeGreaterThan(4000);
   });
@@ -55,24 +70,39 @@ describe('ReportParserThread', () => {
     );
     const expected = await failure(inThread(data));
     const items: SerializedItem[] = [];
-    const error = await failure(collect(thread.parse(chunked(data, () => 16)), items));
-    expect(error).toBeInstanceOf(ReportParseError);
+    const error = await failure(
+      collect(
+        thread.parse<SerializedItem>(
+          'AccessSession',
+          chunked(data, () => 16),
+        ),
+        items,
+      ),
+    );
+    expect(error).toMatchObject({ kind: 'parse' });
     expect(error).toMatchObject({
-      message: (expected as ReportParseError).message,
-      line: (expected as ReportParseError).line,
-      column: (expected as ReportParseError).column,
+      message: (expected as PraError).message,
+      line: (expected as PraError).line,
+      column: (expected as PraError).column,
     });
     expect(items.map((item) => item.kind)).toEqual(['event', 'session']);
   });
 
-  it('turns an <error> reply into PraApiError, and the no-data reply into no items', async () => {
+  it('turns an <error> reply into an api error, and the no-data reply into no items', async () => {
     const error = await failure(
-      collect(thread.parse(chunked(Buffer.from(report('<error>Internal failure</error>'))))),
+      collect(
+        thread.parse<SerializedItem>(
+          'AccessSession',
+          chunked(Buffer.from(report('<error>Internal failure</error>'))),
+        ),
+      ),
     );
-    expect(error).toBeInstanceOf(PraApiError);
-    expect((error as PraApiError).apiMessage).toBe('Internal failure');
+    expect(error).toMatchObject({ kind: 'api' });
+    expect((error as PraError).message).toBe('PRA reporting API answered with an error: Internal failure');
     const noData = '<error>No Session report information matching your chosen criteria is available.</error>';
-    expect(await collect(thread.parse(chunked(Buffer.from(noData))))).toEqual([]);
+    expect(
+      await collect(thread.parse<SerializedItem>('AccessSession', chunked(Buffer.from(noData)))),
+    ).toEqual([]);
   });
 
   it('passes on a failure of the input after the items of what was read before it', async () => {
@@ -84,7 +114,9 @@ describe('ReportParserThread', () => {
       throw broken;
     }
     const items: SerializedItem[] = [];
-    expect(await failure(collect(thread.parse(input()), items))).toBe(broken);
+    expect(await failure(collect(thread.parse<SerializedItem>('AccessSession', input()), items))).toBe(
+      broken,
+    );
     const expected = await inThread(data);
     const firstSession = expected.findIndex((item) => item.kind === 'session');
     expect(items).toEqual(expected.slice(0, firstSession + 1));
@@ -92,10 +124,20 @@ describe('ReportParserThread', () => {
 
   it('parses the next report cleanly after one was abandoned half way', async () => {
     const data = fixture('all-event-types.xml');
-    for await (const item of thread.parse(chunked(data, () => 200))) {
+    for await (const item of thread.parse<SerializedItem>(
+      'AccessSession',
+      chunked(data, () => 200),
+    )) {
       if (item.kind === 'event') break;
     }
-    expect(await collect(thread.parse(chunked(data, () => 300)))).toEqual(await inThread(data));
+    expect(
+      await collect(
+        thread.parse<SerializedItem>(
+          'AccessSession',
+          chunked(data, () => 300),
+        ),
+      ),
+    ).toEqual(await inThread(data));
   });
 
   it('fails the report in progress when the worker dies, and starts a new worker for the next', async () => {
@@ -109,7 +151,7 @@ describe('ReportParserThread', () => {
     const items: SerializedItem[] = [];
     const error = await failure(
       (async () => {
-        for await (const item of thread.parse(stalled())) {
+        for await (const item of thread.parse<SerializedItem>('AccessSession', stalled())) {
           items.push(item);
           if (items.length === 1) await thread.close();
         }
@@ -117,6 +159,8 @@ describe('ReportParserThread', () => {
     );
     expect((error as Error).message).toMatch(/report parser thread exited/);
     expect(items.length).toBeGreaterThan(0);
-    expect(await collect(thread.parse(chunked(data)))).toEqual(await inThread(data));
+    expect(await collect(thread.parse<SerializedItem>('AccessSession', chunked(data)))).toEqual(
+      await inThread(data),
+    );
   });
 });

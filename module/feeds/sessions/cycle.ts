@@ -1,0 +1,173 @@
+/**
+ * One cycle of the session feed: list the sessions of the next time window, fetch the tracked ones
+ * in `lsids` batches, push their events as they are parsed, commit each session's progress once the
+ * intake accepted it; window after window until the listings reach now.
+ */
+import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
+import { Forwarder } from '../../engine/forwarder';
+import { AdaptiveSize, runWorkQueue } from '../../engine/work-queue';
+import { PraError } from '../../pra/errors';
+import type { SerializedItem } from './events';
+import { SessionBatches } from './batches';
+import { SessionLedger, type SessionReceipt } from './ledger';
+import type { SessionSource } from './source';
+import type { SessionsState } from './state';
+import type { SessionsConfig } from './feed';
+
+/**
+ * New sessions one listing may bring before its window is asked for again in halves: the tracked
+ * set, the state file and the cost of saving it stay this small whatever the backlog (a first start
+ * with a long look-back, days of outage on a busy tenant).
+ */
+export const MAX_NEW_SESSIONS_PER_WINDOW = 5000;
+/** Fewer new sessions than this, and the next window is twice as long: a quiet tenant catches up in few listings. */
+const FEW_NEW_SESSIONS = 1000;
+/** No new window is listed while this many sessions are still tracked (failing ones, long running ones). */
+const MAX_TRACKED = 2 * MAX_NEW_SESSIONS_PER_WINDOW;
+const FIRST_WINDOW_SECONDS = 3600;
+/**
+ * Windows grow no longer than a day, so that a burst after a quiet spell costs one oversized
+ * listing at most (a listing is held whole, about 60 bytes a session).
+ */
+const MAX_WINDOW_SECONDS = 86_400;
+
+interface CycleCounts {
+  listed: number;
+  forwarded: number;
+}
+
+export class SessionCycle implements FeedCycle {
+  private readonly batchSize: AdaptiveSize;
+  private windowSeconds = FIRST_WINDOW_SECONDS;
+
+  constructor(
+    private readonly env: CycleEnvironment,
+    private readonly config: SessionsConfig,
+    private readonly state: SessionsState,
+    private readonly source: SessionSource & { close?(): Promise<void> },
+  ) {
+    this.batchSize = new AdaptiveSize(config.sessionsPerRequest);
+  }
+
+  async run(): Promise<void> {
+    const now = this.env.now();
+    for (const lsid of this.state.clampToRetention(now)) {
+      this.env.log(`Session ${lsid} given up: it is older than PRA's 90-day retention`, 'warning');
+    }
+    this.batchSize.nextCycle();
+    const counts: CycleCounts = { listed: 0, forwarded: 0 };
+    const ledger = new SessionLedger(this.state, (message) => this.env.log(message, 'warning'));
+    const forwarder = new Forwarder(ledger, {
+      ...this.env.delivery,
+      onForwarded: (count, newest) => {
+        counts.forwarded += count;
+        this.env.delivery.onForwarded?.(count, newest);
+      },
+    });
+    const outcome = await forwarder.run(
+      () => this.collect(now, forwarder, counts),
+      () => !this.env.running(),
+    );
+    if (outcome === 'abandoned') {
+      this.env.log(
+        'Stopped before the intake acknowledged the last events; they will be sent after the restart',
+      );
+    } else if (counts.listed > 0 || counts.forwarded > 0) {
+      this.env.log(
+        `Cycle done: ${counts.listed} new sessions listed, ${counts.forwarded} events forwarded, ` +
+          `${this.state.trackedCount} sessions still followed or pending`,
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    return this.source.close?.() ?? Promise.resolve();
+  }
+
+  /** Window after window: the tracked sessions are fetched before the next window is listed. */
+  private async collect(
+    now: number,
+    forwarder: Forwarder<SerializedItem, SessionReceipt>,
+    counts: CycleCounts,
+  ): Promise<void> {
+    const fetched = new Set<string>();
+    let caughtUp = false;
+    while (!caughtUp && this.env.running() && this.state.trackedCount < MAX_TRACKED) {
+      caughtUp = await this.listNextWindow(now, counts);
+      const pending = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid));
+      for (const lsid of pending) fetched.add(lsid);
+      const batches = new SessionBatches(
+        pending,
+        this.env,
+        this.state,
+        this.source,
+        forwarder,
+        this.config.maxSessionFailures,
+      );
+      await runWorkQueue(batches, () => this.batchSize.value, {
+        running: () => this.env.running(),
+        heartbeat: () => this.env.heartbeat(),
+        onTimeout: () => this.batchSize.shrink(),
+        onNarrowed: (error) =>
+          this.env.log(
+            `Detail request failed; asking for its sessions in smaller requests: ${error.message}`,
+            'warning',
+          ),
+      });
+      // Sessions leave the tracked set only once committed: the bound above counts them right.
+      await forwarder.drain();
+    }
+  }
+
+  /**
+   * Lists the sessions of the window after the watermark (and the overlap before it), tracks the
+   * new ones, and moves the watermarks to the window's end at once: a failing session never holds
+   * them back, since it stays tracked. A window with too many new sessions is asked again, shorter.
+   * True once the window reaches now.
+   */
+  private async listNextWindow(now: number, counts: CycleCounts): Promise<boolean> {
+    const from = Math.min(this.state.watermark, now);
+    const start = from - this.config.overlapSeconds;
+    for (;;) {
+      const to = Math.min(now, from + this.windowSeconds);
+      const fresh = await this.listNew(start, Math.max(to, start + 1), to - from);
+      if (fresh === undefined) continue;
+      for (const lsid of fresh) this.state.track(lsid, now);
+      this.state.advanceTo(to, this.config.overlapSeconds);
+      this.env.delivery.save();
+      counts.listed += fresh.length;
+      if (fresh.length < FEW_NEW_SESSIONS && to < now) {
+        this.windowSeconds = Math.min(MAX_WINDOW_SECONDS, this.windowSeconds * 2);
+      }
+      return to >= now;
+    }
+  }
+
+  /**
+   * The sessions of the window not yet known, or undefined after shortening a window that held too
+   * many (`span`: its length past the watermark, the part that can shrink).
+   */
+  private async listNew(from: number, to: number, span: number): Promise<string[] | undefined> {
+    let listed: string[];
+    try {
+      listed = await this.listWindow(from, to);
+    } catch (error) {
+      if (!(error instanceof PraError && error.kind === 'too_large' && span > 1)) throw error;
+      this.windowSeconds = Math.max(1, Math.floor(span / 8));
+      return undefined;
+    }
+    const fresh = listed.filter((lsid) => this.state.isNew(lsid));
+    if (fresh.length <= MAX_NEW_SESSIONS_PER_WINDOW || span <= 1) return fresh;
+    // Shortened in proportion, to about half the bound: one more listing, not a halving series.
+    this.windowSeconds = Math.max(1, Math.floor((span * MAX_NEW_SESSIONS_PER_WINDOW) / (2 * fresh.length)));
+    return undefined;
+  }
+
+  /** Closed sessions that ended in the window and, following running sessions, those that started in it. */
+  private async listWindow(from: number, to: number): Promise<string[]> {
+    const closed = await this.source.list({ field: 'end', from, to });
+    if (!this.config.liveSessions) return closed;
+    const started = await this.source.list({ field: 'start', from, to });
+    return [...new Set([...closed, ...started])];
+  }
+}
