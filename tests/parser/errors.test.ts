@@ -177,6 +177,12 @@ describe('hostile input', () => {
     expect((await parseError(session(`<!--${big}-->`))).message).toMatch(/too large/);
   });
 
+  it('refuses an element text over the limit even when comments cut it into small runs', async () => {
+    const run = 'x'.repeat(600 * 1024);
+    const err = await parseError(session(`<jump_group>${run}<!---->${run}</jump_group>`));
+    expect(err.message).toMatch(/^element text too large/);
+  });
+
   it('fails on an endless text long before reading all of it', async () => {
     let pulled = 0;
     async function* endless(): AsyncGenerator<string> {
