@@ -143,7 +143,7 @@ describe('the Team report', () => {
       `<team_activity_list>
         <event timestamp="1"/>
         <team_activity id="3"><event timestamp="2"/>
-          <logged_in_representatives><events><event timestamp="3"/></events></logged_in_representatives>
+          <logged_in_representatives><event timestamp="3"/><events><event timestamp="3"/></events></logged_in_representatives>
           <events><other><event timestamp="4"/></other><event timestamp="5"/></events>
         </team_activity>
       </team_activity_list>`,
