@@ -37,7 +37,7 @@ export function isNoDataMessage(text: string): boolean {
 const MAX_ERROR_TEXT = 4096;
 
 /**
- * What both reports share: the expected root, and `<error>` recognised at any depth (PRA puts it
+ * What every PRA XML report shares: the expected root, and `<error>` recognised at any depth (PRA puts it
  * as the root or inside the list). Everything inside an `<error>` is kept from the subclass.
  */
 export abstract class PraReportSink<T> implements XmlSink<T> {
@@ -53,7 +53,7 @@ export abstract class PraReportSink<T> implements XmlSink<T> {
       this.errorDepth = depth;
       this.errorText = '';
     } else if (depth === 1 && name !== this.rootName) {
-      // An unexpected root (an HTML login page, another report type) must not read as "no sessions".
+      // An unexpected root (an HTML login page, another report type) must not read as "no data".
       throw new ReportParseError(`unexpected root element <${name}>, expected <${this.rootName}>`);
     } else {
       this.open(name, attributes, depth);
