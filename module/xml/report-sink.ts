@@ -5,23 +5,39 @@
 import { apiError, parseError } from '../pra/errors';
 import type { XmlSink } from './reader';
 
-const NO_DATA =
+/**
+ * English: "No <what> matching your chosen criteria is available." where <what> names the report
+ * ("Support report information", "Support Team report information", "vault account activity"),
+ * and the Bomgar-era "No archives found for the given search criteria.". Anchored at both ends so
+ * that an error merely quoting one of them ("Error: No …") stays an error.
+ */
+const ENGLISH_NO_DATA =
   /^No\s.*\s(?:matching your chosen criteria is available|found for the given search criteria)\.?$/is;
 
 /**
- * True for PRA's "no data" texts: "No … report information matching your chosen criteria is
- * available." (and variants: "No Support Team report information…", "No vault account activity
- * matching…", "No archives found for the given search criteria.").
+ * French: only the phrase "correspondant à vos critères" is required, because the rest of the
+ * sentence has not been seen from a real tenant (probably "Aucune … n'est disponible.", with a
+ * straight or a typographic apostrophe). The accent-less "criteres" is accepted too, as any
+ * ASCII-only rendering of the text would give it.
+ */
+const FRENCH_NO_DATA = /correspondant\s+[àa]\s+vos\s+crit[èe]res/iu;
+
+/**
+ * True when an `<error>` text is PRA's "no data" reply, which is localised in the API account's
+ * language. Any other text is a real error: reading one as "no data" would lose events silently,
+ * so only the known wordings pass.
  */
 export function isNoDataMessage(text: string): boolean {
-  return NO_DATA.test(text.trim());
+  // NFC: an accented letter may also arrive as a letter followed by a combining accent.
+  const message = text.trim().normalize('NFC');
+  return ENGLISH_NO_DATA.test(message) || FRENCH_NO_DATA.test(message);
 }
 
 /** Enough of an `<error>` text to recognise it and to show it; the rest is dropped. */
 const MAX_ERROR_TEXT = 4096;
 
 /**
- * What both reports share: the expected root, and `<error>` recognised at any depth (PRA puts it
+ * What every PRA XML report shares: the expected root, and `<error>` recognised at any depth (PRA puts it
  * as the root or inside the list). Everything inside an `<error>` is kept from the subclass.
  */
 export abstract class PraReportSink<T> implements XmlSink<T> {
@@ -37,7 +53,7 @@ export abstract class PraReportSink<T> implements XmlSink<T> {
       this.errorDepth = depth;
       this.errorText = '';
     } else if (depth === 1 && name !== this.rootName) {
-      // An unexpected root (an HTML login page, another report type) must not read as "no sessions".
+      // An unexpected root (an HTML login page, another report type) must not read as "no data".
       throw parseError(`unexpected root element <${name}>, expected <${this.rootName}>`);
     } else {
       this.open(name, attributes, depth);

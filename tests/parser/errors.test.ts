@@ -4,6 +4,8 @@ import { isNoDataMessage } from '../../module/xml/report-sink';
 import { failure, items, report, session } from './helpers';
 
 const NO_DATA = 'No Support report information matching your chosen criteria is available.';
+const FRENCH_NO_DATA =
+  'Aucune information de rapport d’assistance correspondant à vos critères n’est disponible.';
 
 async function parseError(xml: string | Buffer): Promise<PraError> {
   const err = await failure(items(xml));
@@ -19,16 +21,31 @@ describe('isNoDataMessage', () => {
     'No archives found for the given search criteria.',
     'No Access Session report information matching your chosen criteria is available.',
     `\n  ${NO_DATA}\n`,
-  ])('recognises %j', (text) => {
+  ])('recognises the English %j', (text) => {
     expect(isNoDataMessage(text)).toBe(true);
   });
 
-  it.each(['Invalid lsid.', 'No permission to run this report.', '', `Error: ${NO_DATA}`])(
-    'rejects %j',
-    (text) => {
-      expect(isNoDataMessage(text)).toBe(false);
-    },
-  );
+  it.each([
+    FRENCH_NO_DATA,
+    "Aucune activité de compte du coffre-fort correspondant à vos critères n'est disponible.",
+    'Aucune information correspondant a vos criteres n’est disponible.',
+    'AUCUNE INFORMATION CORRESPONDANT À VOS CRITÈRES N‘EST DISPONIBLE.',
+    'Aucune information correspondant\u00a0à vos\ncritères n`est disponible.',
+    'Aucune information correspondant a\u0300 vos crite\u0300res n’est disponible.',
+  ])('recognises the French %j, whatever its accents, apostrophes and case', (text) => {
+    expect(isNoDataMessage(text)).toBe(true);
+  });
+
+  it.each([
+    'Invalid lsid.',
+    'No permission to run this report.',
+    '',
+    `Error: ${NO_DATA}`,
+    'Accès refusé : autorisation « Rapports de session d’accès » requise.',
+    'Aucune information disponible.',
+  ])('rejects %j', (text) => {
+    expect(isNoDataMessage(text)).toBe(false);
+  });
 });
 
 describe('<error> replies', () => {
@@ -43,6 +60,8 @@ describe('<error> replies', () => {
       `<p:error xmlns:p="https://www.beyondtrust.com/namespaces/API/reporting">${NO_DATA}</p:error>`,
     ],
     ['nested in session_list', report(`<error>${NO_DATA}</error>`)],
+    ['in French, as root', `<error>${FRENCH_NO_DATA}</error>`],
+    ['in French, nested in session_list', report(`<error>\n ${FRENCH_NO_DATA}\n</error>`)],
   ])('the no-data error %s yields nothing', async (_label, xml) => {
     expect(await items(xml)).toStrictEqual([]);
   });
@@ -175,6 +194,12 @@ describe('hostile input', () => {
     );
     expect((await parseError(session(`<jump_group>${big}</jump_group>`))).message).toMatch(/too large/);
     expect((await parseError(session(`<!--${big}-->`))).message).toMatch(/too large/);
+  });
+
+  it('refuses an element text over the limit even when comments cut it into small runs', async () => {
+    const run = 'x'.repeat(600 * 1024);
+    const err = await parseError(session(`<jump_group>${run}<!---->${run}</jump_group>`));
+    expect(err.message).toMatch(/^element text too large/);
   });
 
   it('fails on an endless text long before reading all of it', async () => {

@@ -6,6 +6,8 @@ import { parseError } from '../../pra/errors';
 import type { JumpGroup, Party, ReportItem, SessionEvent } from './events';
 import { IncrementalXmlParser, MAX_DEPTH, streamXml } from '../../xml/reader';
 import { PraReportSink } from '../../xml/report-sink';
+import { TextCapture } from '../../xml/text-capture';
+import { addDataValue } from '../../xml/data-values';
 
 export interface ParseOptions {
   /**
@@ -189,8 +191,6 @@ function unixSeconds(value: string | undefined): number | null {
   return Number.isFinite(seconds) ? seconds : null;
 }
 
-const WHITESPACE_ONLY = /^\s*$/;
-
 class AccessSessionSink extends PraReportSink<ReportItem> {
   private readonly meaning = new Uint8Array(MAX_DEPTH + 1);
   private session: SessionState | undefined;
@@ -198,9 +198,7 @@ class AccessSessionSink extends PraReportSink<ReportItem> {
   private party: RawParty | undefined;
   private participant: ParticipantFields | undefined;
   private captureField = Field.JumpGroup;
-  private captureDepth = 0;
-  private captureText = '';
-  private captureHadChild = false;
+  private readonly captured = new TextCapture();
 
   constructor(private readonly maxBuffered: number) {
     super('session_list');
@@ -251,10 +249,10 @@ class AccessSessionSink extends PraReportSink<ReportItem> {
         meaning = this.openEventChild(name, attributes, depth);
         break;
       case Meaning.EventData:
-        if (name === 'value') this.addDataValue(attributes);
+        if (name === 'value') this.event!.data = addDataValue(this.event!.data, attributes);
         break;
       case Meaning.Captured:
-        this.captureHadChild = true;
+        this.captured.childOpened();
         break;
     }
     this.meaning[depth] = meaning;
@@ -348,30 +346,14 @@ class AccessSessionSink extends PraReportSink<ReportItem> {
     }
   }
 
-  private addDataValue(attributes: Readonly<Record<string, string>>): void {
-    const name = attributes.name;
-    if (!name) return;
-    const event = this.event!;
-    const data = (event.data ??= {});
-    const value = attributes.value ?? '';
-    if (name === '__proto__') {
-      // A plain assignment would set the prototype instead of adding the key.
-      Object.defineProperty(data, name, { value, enumerable: true, writable: true, configurable: true });
-    } else {
-      data[name] = value;
-    }
-  }
-
   private capture(field: Field, depth: number): Meaning {
     this.captureField = field;
-    this.captureDepth = depth;
-    this.captureText = '';
-    this.captureHadChild = false;
+    this.captured.start(depth);
     return Meaning.Captured;
   }
 
   protected text(text: string, depth: number): void {
-    if (depth === this.captureDepth) this.captureText += text;
+    this.captured.characters(text, depth);
   }
 
   protected close(_name: string, depth: number): void {
@@ -394,11 +376,7 @@ class AccessSessionSink extends PraReportSink<ReportItem> {
   }
 
   private endCapture(): void {
-    let text = this.captureText;
-    // Indentation around child elements is layout, not a value; a leaf's text is kept as is.
-    if (this.captureHadChild && WHITESPACE_ONLY.test(text)) text = '';
-    this.captureDepth = 0;
-    this.captureText = '';
+    const text = this.captured.finish();
     const session = this.session!;
     switch (this.captureField) {
       case Field.JumpGroup:
