@@ -2,7 +2,11 @@
 import type { CollectionConfig } from '../config';
 import type { Feed, FeedState } from '../engine/feed';
 import { sessionsFeed } from './sessions/feed';
+import { teamFeed } from './team/feed';
+import { vaultFeed } from './vault/feed';
 
-export const FEEDS: ReadonlyArray<Feed<CollectionConfig, FeedState>> = [sessionsFeed] as ReadonlyArray<
-  Feed<CollectionConfig, FeedState>
->;
+export const FEEDS: ReadonlyArray<Pick<Feed<CollectionConfig, FeedState>, 'title' | 'reports' | 'probe'>> = [
+  sessionsFeed,
+  vaultFeed,
+  teamFeed,
+];

@@ -6,9 +6,14 @@
 import { parentPort } from 'node:worker_threads';
 import { serveParsers } from '../xml/worker-loop';
 import { createSerializedSessionParser } from './sessions/event-json';
+import { createTeamParser } from './team/parser';
+import { timedJsonParser } from './timed-events';
+import { createVaultParser } from './vault/parser';
 
 if (parentPort) {
   serveParsers(parentPort, {
     AccessSession: createSerializedSessionParser,
+    VaultAccountActivity: timedJsonParser(createVaultParser),
+    Team: timedJsonParser(createTeamParser),
   });
 }

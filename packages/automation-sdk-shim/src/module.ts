@@ -36,6 +36,8 @@ export class Module {
   private readonly config: ConfigLoader;
   private readonly baseDataPath: string;
   private readonly items = new Map<string, ItemClass>();
+  /** Other commands that run a registered item, under its own name. */
+  private readonly aliases = new Map<string, string>();
   private rawConfiguration: JsonObject | undefined;
   private validConfiguration: JsonObject | undefined;
   private itemManifests: Map<string, JsonObject> | undefined;
@@ -95,8 +97,13 @@ export class Module {
     this.validConfiguration = this.validate(merged);
   }
 
-  register(itemClass: ItemClass, name: string): void {
+  /**
+   * `aliases`: other commands the platform may start the item with (the names of a module this one
+   * replaces). The item runs under `name` whichever was used, so it finds its own item JSON.
+   */
+  register(itemClass: ItemClass, name: string, aliases: readonly string[] = []): void {
     this.items.set(name, itemClass);
+    for (const alias of aliases) this.aliases.set(alias, name);
   }
 
   registerAccountValidator(itemClass: ItemClass): void {
@@ -111,11 +118,12 @@ export class Module {
 
   /** Runs the item named by argv[0] and resolves the process exit code. */
   async run(argv: string[] = process.argv.slice(2)): Promise<number> {
-    const command = argv[0] ?? '';
+    const requested = argv[0] ?? '';
+    const command = this.aliases.get(requested) ?? requested;
     const itemClass = this.items.get(command);
     if (!itemClass) {
-      const known = [...this.items.keys()].map((k) => `'${k}'`).join(', ') || 'none';
-      process.stderr.write(`${new CommandNotFoundError(command).message} (registered: ${known})\n`);
+      const known = [...this.items.keys(), ...this.aliases.keys()].map((k) => `'${k}'`).join(', ') || 'none';
+      process.stderr.write(`${new CommandNotFoundError(requested).message} (registered: ${known})\n`);
       return 1;
     }
     try {

@@ -1,0 +1,219 @@
+/**
+ * One cycle of a feed whose report covers a time window: ask for the windows from a little before
+ * the watermark up to now, in pieces, forward what each reply holds that the intake has not
+ * accepted yet, and move the watermark past each piece once its last push is accepted.
+ */
+import { PraError } from '../pra/errors';
+import { CopyLedger, type CopyReceipt, type TimedEvent, type TimeWindow } from './copy-ledger';
+import type { CycleEnvironment, FeedCycle } from './feed';
+import { Forwarder } from './forwarder';
+import { isoSeconds } from './python-checkpoint';
+import type { WindowState } from './window-state';
+import { runWorkQueue, type Work } from './work-queue';
+
+/** What a windowed feed needs of PRA; the cycle's tests give it an in-memory one. */
+export interface WindowSource {
+  /** The report's events of `window`, as they are parsed (neither bound of PRA's window is exact). */
+  fetch(window: TimeWindow): AsyncIterable<TimedEvent>;
+  /** A cheap request that throws when PRA does not answer normally. */
+  probe(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** Events a window aims at: its copies are what the state holds until the window is passed. */
+const TARGET_EVENTS_PER_WINDOW = 5000;
+/**
+ * Past this many events a reply is abandoned and its window asked for in halves, so that the state
+ * and the cost of saving it stay bounded whatever a burst brings (what was forwarded is not sent again).
+ */
+export const MAX_EVENTS_PER_WINDOW = 20_000;
+const FIRST_WINDOW_SECONDS = 3600;
+/** A quiet tenant's 90-day catch-up takes about a dozen requests. */
+const MAX_WINDOW_SECONDS = 7 * 86_400;
+/** Cycles a one-second window may fail, alone, before it is set aside so that later events flow. */
+export const MAX_WINDOW_FAILURES = 5;
+
+/** Window length that follows the replies: shorter after a big one or a timeout, longer after small ones. */
+class WindowLength {
+  seconds = FIRST_WINDOW_SECONDS;
+
+  afterReply(events: number): void {
+    if (events > TARGET_EVENTS_PER_WINDOW) this.shrink();
+    else if (events < TARGET_EVENTS_PER_WINDOW / 4)
+      this.seconds = Math.min(MAX_WINDOW_SECONDS, this.seconds * 2);
+  }
+
+  shrink(): void {
+    this.seconds = Math.max(1, Math.floor(this.seconds / 2));
+  }
+}
+
+export class WindowCycle implements FeedCycle {
+  private readonly length = new WindowLength();
+
+  constructor(
+    private readonly env: CycleEnvironment,
+    private readonly state: WindowState,
+    private readonly source: WindowSource,
+    /** The report, for logs: "VaultAccountActivity". */
+    private readonly report: string,
+  ) {}
+
+  async run(): Promise<void> {
+    const now = this.env.now();
+    this.state.clampToRetention(now);
+    const ledger = new CopyLedger(this.state);
+    let forwarded = 0;
+    const forwarder = new Forwarder(ledger, {
+      ...this.env.delivery,
+      onForwarded: (count, newest) => {
+        forwarded += count;
+        this.env.delivery.onForwarded?.(count, newest);
+      },
+    });
+    const windows = new ReportWindows(
+      now,
+      this.env,
+      this.state,
+      ledger,
+      forwarder,
+      this.source,
+      this.length,
+      this.report,
+    );
+    const outcome = await forwarder.run(
+      () =>
+        runWorkQueue(windows, () => this.length.seconds, {
+          running: () => this.env.running(),
+          heartbeat: () => this.env.heartbeat(),
+          onTimeout: () => this.length.shrink(),
+        }),
+      () => !this.env.running(),
+    );
+    if (ledger.untimedEvents > 0) {
+      this.env.log(
+        `${ledger.untimedEvents} ${this.report} events without a usable timestamp were not forwarded`,
+        'warning',
+      );
+    }
+    if (outcome === 'abandoned') {
+      this.env.log(
+        'Stopped before the intake acknowledged the last events; they will be sent after the restart',
+      );
+    } else if (forwarded > 0) {
+      this.env.log(
+        `Cycle done: ${forwarded} events forwarded; everything before ${isoSeconds(this.state.watermark)} is collected`,
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    return this.source.close?.() ?? Promise.resolve();
+  }
+}
+
+/** The windows from the horizon up to now as units of work, one report request each. */
+class ReportWindows implements Work<TimeWindow> {
+  private cursor: number;
+
+  constructor(
+    private readonly now: number,
+    private readonly env: CycleEnvironment,
+    private readonly state: WindowState,
+    private readonly ledger: CopyLedger,
+    private readonly forwarder: Forwarder<TimedEvent, CopyReceipt>,
+    private readonly source: WindowSource,
+    private readonly length: WindowLength,
+    private readonly report: string,
+  ) {
+    this.cursor = state.horizon;
+  }
+
+  take(seconds: number): TimeWindow | undefined {
+    if (this.cursor >= this.now) return undefined;
+    const window = { from: this.cursor, to: Math.min(this.now, this.cursor + seconds) };
+    this.cursor = window.to;
+    return window;
+  }
+
+  async fetch(window: TimeWindow): Promise<void> {
+    this.ledger.beginReply(window);
+    let events = 0;
+    for await (const event of this.source.fetch(window)) {
+      events += 1;
+      if (events > MAX_EVENTS_PER_WINDOW && window.to - window.from > 1) {
+        this.length.shrink();
+        throw new PraError(
+          'too_large',
+          `the ${this.report} report holds more than ${MAX_EVENTS_PER_WINDOW} events from ${isoSeconds(window.from)} to ${isoSeconds(window.to)}`,
+        );
+      }
+      this.env.metrics.collectedEvents.inc();
+      await this.forwarder.add(event);
+      // On a stop, what was read is still pushed; the window is read again next time, from the watermark.
+      if (!this.env.running()) return;
+    }
+    this.ledger.completeWindow(window);
+    this.length.afterReply(events);
+  }
+
+  /** All of it: what was already forwarded is recognised by its copies and not sent again. */
+  remaining(window: TimeWindow): TimeWindow {
+    return window;
+  }
+
+  split(window: TimeWindow): [TimeWindow, TimeWindow] | undefined {
+    if (window.to - window.from <= 1) return undefined;
+    const middle = window.from + Math.floor((window.to - window.from) / 2);
+    return [
+      { from: window.from, to: middle },
+      { from: middle, to: window.to },
+    ];
+  }
+
+  /**
+   * One second of the report keeps failing while PRA answers. Later windows wait for it, so that the
+   * watermark and the state stay where they are; after MAX_WINDOW_FAILURES cycles it is set aside
+   * (its events are lost, and said so) rather than blocking the feed forever. PRA's window end is
+   * inclusive, so a one-second window holds the next second too: the culprit may be that one, which
+   * is then retried, and set aside, on its own. A window the watermark has passed (re-read only for
+   * late events) never blocks.
+   */
+  charge(window: TimeWindow, error: PraError): boolean {
+    const when = `${isoSeconds(window.from)} to ${isoSeconds(window.to)}`;
+    if (window.to <= this.state.watermark) {
+      this.env.log(
+        `The ${this.report} report from ${when}, read again for late events, failed (${error.message}); skipped`,
+        'warning',
+      );
+      return true;
+    }
+    const setAside = this.state.recordFailure(
+      window.from,
+      window.to,
+      error.message,
+      MAX_WINDOW_FAILURES,
+      this.env.now(),
+    );
+    this.env.delivery.save();
+    if (!setAside) {
+      this.env.log(
+        `The ${this.report} report from ${when} failed (${error.message}); it will be asked again next cycle`,
+        'warning',
+      );
+      return false;
+    }
+    this.ledger.completeWindow(window);
+    this.env.metrics.errors.inc({ kind: 'set_aside' });
+    this.env.log(
+      `The ${this.report} report from ${when} failed ${MAX_WINDOW_FAILURES} cycles in a row and is set aside: its events ` +
+        `are not forwarded, later ones go on. Last error: ${error.message}`,
+      'error',
+    );
+    return true;
+  }
+
+  probe(): Promise<void> {
+    return this.source.probe();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A feed of one of PRA's activity reports (Vault account activity, Team): a time-window report read
+ * piece by piece on the engine's window cycle, exactly once by the copies of each event.
+ */
+import { collectionConfig, type CollectionConfig } from '../config';
+import type { TimedEvent, TimeWindow } from '../engine/copy-ledger';
+import type { Feed } from '../engine/feed';
+import { WindowCycle, type WindowSource } from '../engine/window-cycle';
+import { WindowState } from '../engine/window-state';
+import type { PraClient, ReportRequest } from '../pra/client';
+import type { ParserThread } from '../xml/thread';
+import { createParserThread } from './parser-thread';
+
+export interface ActivityReport {
+  /** For logs: "PRA Vault account activity". */
+  title: string;
+  /** `generate_report`, also the name of its parser in the parse thread. */
+  report: string;
+  /** The same parser in this thread, for the probe's tiny reply. */
+  parse: (body: AsyncIterable<Buffer>) => AsyncIterable<unknown>;
+}
+
+/**
+ * PRA's window is `start_time` plus `duration` seconds. Whether an activity report applies
+ * `start_time` or `end_time` to its events is not documented; both bounds are taken as approximate
+ * and the copy ledger keeps each event to the one window that contains it.
+ */
+function windowRequest(report: string, window: TimeWindow): ReportRequest {
+  return {
+    report,
+    params: { start_time: String(window.from), duration: String(Math.max(1, window.to - window.from)) },
+  };
+}
+
+/** A token, then the smallest window of the report: what proves the API account can read it. */
+async function probeReport(client: PraClient, spec: ActivityReport): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  await client.readReport(windowRequest(spec.report, { from: now, to: now + 1 }), async (body) => {
+    for await (const event of spec.parse(body)) void event;
+  });
+}
+
+class ActivitySource implements WindowSource {
+  constructor(
+    private readonly client: PraClient,
+    private readonly parser: ParserThread,
+    private readonly spec: ActivityReport,
+  ) {}
+
+  async *fetch(window: TimeWindow): AsyncGenerator<TimedEvent> {
+    const body = await this.client.openReport(windowRequest(this.spec.report, window));
+    try {
+      yield* this.parser.parse<TimedEvent>(this.spec.report, body);
+    } finally {
+      body.destroy();
+    }
+  }
+
+  probe(): Promise<void> {
+    return probeReport(this.client, this.spec);
+  }
+
+  close(): Promise<void> {
+    return this.parser.close();
+  }
+}
+
+export function activityFeed(spec: ActivityReport): Feed<CollectionConfig, WindowState> {
+  return {
+    title: spec.title,
+    reports: [spec.report],
+    configure: collectionConfig,
+    openState: (saved, now, config, file) =>
+      WindowState.open(saved, now, config.firstRunLookbackSeconds, config.overlapSeconds, file),
+    probe: (client) => probeReport(client, spec),
+    start: (context) =>
+      new WindowCycle(
+        context,
+        context.state,
+        new ActivitySource(context.client, createParserThread(), spec),
+        spec.report,
+      ),
+  };
+}

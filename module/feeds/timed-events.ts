@@ -1,0 +1,41 @@
+/** Report events as the copy ledger takes them: their time, their identity and their text. */
+import { createHash } from 'node:crypto';
+import type { TimedEvent } from '../engine/copy-ledger';
+import type { IncrementalXmlParser } from '../xml/reader';
+import type { ChunkParser } from '../xml/worker-loop';
+
+/**
+ * What makes two events the same: their whole text. Short, since the state keeps one per event of
+ * the overlap; 96 bits leave no practical chance of two different events of one second colliding.
+ */
+export function identityOf(text: string): string {
+  return createHash('sha1').update(text).digest('base64').slice(0, 16);
+}
+
+/** Unix seconds from a PRA timestamp; undefined unless it is a whole number. */
+export function unixSeconds(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** An event object as forwarded: its JSON, its `timestamp`, and the identity of that JSON. */
+export function timedJsonEvent(event: { timestamp?: string }): TimedEvent {
+  const text = JSON.stringify(event);
+  return { time: unixSeconds(event.timestamp), identity: identityOf(text), text };
+}
+
+/** A report parser whose events leave the parse thread serialised, timed and identified. */
+export function timedJsonParser<E extends { timestamp?: string }>(
+  create: () => IncrementalXmlParser<E>,
+): () => ChunkParser<TimedEvent> {
+  return () => {
+    const parser = create();
+    return {
+      *write(chunk) {
+        for (const event of parser.write(chunk)) yield timedJsonEvent(event);
+      },
+      *end() {
+        for (const event of parser.end()) yield timedJsonEvent(event);
+      },
+    };
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * The session cycle on the engine, against an in-memory tenant and intake: batching, narrowing a
+ * failing batch down, telling a bad session from a PRA outage, timeouts, stop, intake failure, and
+ * the windowed catch-up that keeps the work in progress bounded.
+ */
+import { MAX_NEW_SESSIONS_PER_WINDOW, SessionCycle } from '../../module/feeds/sessions/cycle';
+import type { SessionsConfig } from '../../module/feeds/sessions/feed';
+import { SessionsState, type StateFileContent } from '../../module/feeds/sessions/state';
+import { FakeEnvironment, multiset } from './fakes';
+import { FakeSessionTenant } from './fake-tenants';
+
+const NOW = 1_800_000_000;
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+function config(overrides: Partial<SessionsConfig> = {}): SessionsConfig {
+  return {
+    credentials: { baseUrl: new URL('https://pra.example.com'), clientId: 'id', clientSecret: 'secret' },
+    frequencySeconds: 60,
+    firstRunLookbackSeconds: DAY,
+    overlapSeconds: 300,
+    requestTimeoutMs: 1000,
+    requestsPerSecond: 100,
+    liveSessions: true,
+    sessionsPerRequest: 10,
+    maxSessionFailures: 3,
+    ...overrides,
+  };
+}
+
+interface Rig {
+  env: FakeEnvironment;
+  tenant: FakeSessionTenant;
+  state: SessionsState;
+  cycle: SessionCycle;
+}
+
+/** A collector process: its state read from what the previous one saved, if any. */
+function start(
+  tenant: FakeSessionTenant,
+  previous?: FakeEnvironment,
+  settings: Partial<SessionsConfig> = {},
+): Rig {
+  const env = new FakeEnvironment(previous?.clock ?? NOW);
+  const cfg = config(settings);
+  const state = env.attach(
+    SessionsState.open(previous?.lastSave(), env.clock, cfg.firstRunLookbackSeconds, 'context.json'),
+  );
+  return { env, tenant, state, cycle: new SessionCycle(env, cfg, state, tenant) };
+}
+
+function closedSessions(tenant: FakeSessionTenant, count: number, events = 3, since = NOW - HOUR): string[] {
+  const first = tenant.sessions.size;
+  return Array.from({ length: count }, (_, i) => {
+    const start = since + i;
+    return tenant.add({ lsid: `s${String(first + i).padStart(6, '0')}`, start, end: start + 30, events })
+      .lsid;
+  });
+}
+
+const saved = (env: FakeEnvironment): StateFileContent => env.lastSave() as StateFileContent;
+
+describe('the session cycle', () => {
+  it('asks for the tracked sessions in batches of sessions_per_request and forwards every event once', async () => {
+    const tenant = new FakeSessionTenant();
+    closedSessions(tenant, 25);
+    const { env, cycle } = start(tenant);
+    await cycle.run();
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    expect(tenant.fetches.map((batch) => batch.length)).toEqual([10, 10, 5]);
+    // Finished, and forgotten once no listing window can return them: the second cycle asks for none.
+    expect(saved(env).tracked).toEqual({});
+    expect(saved(env).seen).toEqual({});
+  });
+
+  it('narrows a failing batch down so the other sessions flow, and sets the bad one aside after repeated cycles', async () => {
+    const tenant = new FakeSessionTenant();
+    const [, , bad] = closedSessions(tenant, 8);
+    tenant.fail(bad as string, 'parse');
+    const { env, cycle } = start(tenant, undefined, { maxSessionFailures: 2 });
+    await cycle.run();
+    const others = tenant.expected().filter((json) => !json.includes(`"${bad}"`));
+    expect(multiset(env.intake.accepted)).toEqual(multiset(others));
+    expect(saved(env).tracked[bad as string]?.failures).toBe(1);
+    expect(env.messages('warning').some((m) => m.includes(`Fetching session ${bad} failed`))).toBe(true);
+
+    await cycle.run();
+    expect(saved(env).set_aside[bad as string]?.failures).toBe(2);
+    expect(
+      env.messages('error').some((m) => m.includes(`Session ${bad} set aside after 2 failed fetches`)),
+    ).toBe(true);
+    expect(env.intake.accepted).toHaveLength(others.length);
+  });
+
+  it('charges no session when PRA itself is down, and stops the cycle', async () => {
+    const tenant = new FakeSessionTenant();
+    const [first] = closedSessions(tenant, 4);
+    const { env, cycle } = start(tenant);
+    tenant.fail(first as string, 'http', 1);
+    const fetch = tenant.fetch.bind(tenant);
+    // PRA goes down between the failing batch and the probe that checks it.
+    tenant.fetch = (lsids) => {
+      const items = fetch(lsids);
+      tenant.down = true;
+      return items;
+    };
+    await expect(cycle.run()).rejects.toMatchObject({
+      blame: 'tenant',
+      message: /PRA is not answering normally/,
+    });
+    expect(Object.values(saved(env).tracked).every((session) => session.failures === 0)).toBe(true);
+    expect(tenant.probes).toBe(1);
+  });
+
+  it('halves the batch size after a timeout, and grows it back after clean cycles', async () => {
+    const tenant = new FakeSessionTenant();
+    const [slow] = closedSessions(tenant, 40);
+    tenant.fail(slow as string, 'timeout', 1);
+    const { env, cycle } = start(tenant, undefined, { sessionsPerRequest: 8 });
+    await cycle.run();
+    // 8 timed out; its halves of 4, then fresh batches of 4 for the other 32 sessions.
+    expect(tenant.fetches.map((batch) => batch.length)).toEqual([8, 4, 4, ...Array<number>(8).fill(4)]);
+    const sizes = async (): Promise<number[]> => {
+      tenant.fetches.length = 0;
+      env.clock += HOUR;
+      closedSessions(tenant, 16, 1, env.clock - 600);
+      return cycle.run().then(() => tenant.fetches.map((batch) => batch.length));
+    };
+    // The cycle after a timeout keeps the smaller size; clean cycles double it up to the setting.
+    expect(await sizes()).toEqual([4, 4, 4, 4]);
+    expect(await sizes()).toEqual([8, 8]);
+  });
+
+  it('pushes what was parsed when stopped mid-batch, and the next start repeats nothing', async () => {
+    const tenant = new FakeSessionTenant();
+    closedSessions(tenant, 30, 50);
+    const first = start(tenant);
+    let items = 0;
+    const fetch = tenant.fetch.bind(tenant);
+    tenant.fetch = async function* (lsids) {
+      for await (const item of fetch(lsids)) {
+        if (++items === 700) first.env.stopped = true;
+        yield item;
+      }
+    };
+    await first.cycle.run();
+    const delivered = first.env.intake.accepted.length;
+    expect(delivered).toBeGreaterThan(600);
+    expect(delivered).toBeLessThan(tenant.expected().length);
+    tenant.fetch = fetch;
+
+    const second = start(tenant, first.env);
+    await second.cycle.run();
+    const all = [...first.env.intake.accepted, ...second.env.intake.accepted];
+    expect(multiset(all)).toEqual(multiset(tenant.expected()));
+  });
+
+  it('commits nothing the intake refused, and sends it once on the next cycle', async () => {
+    const tenant = new FakeSessionTenant();
+    closedSessions(tenant, 12);
+    const { env, cycle } = start(tenant);
+    env.intake.failNext(1);
+    await expect(cycle.run()).rejects.toThrow('intake unavailable');
+    expect(env.intake.accepted).toEqual([]);
+    expect(Object.values(saved(env).tracked).every((session) => session.forwarded === 0)).toBe(true);
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+  });
+
+  it('forwards only the new events of a running session, cycle after cycle', async () => {
+    const tenant = new FakeSessionTenant();
+    const live = tenant.add({ lsid: 'live', start: NOW - 100, end: null, events: 3 });
+    const { env, cycle } = start(tenant);
+    await cycle.run();
+    live.events = 7;
+    env.clock += 60;
+    await cycle.run();
+    live.end = env.clock;
+    live.events = 9;
+    env.clock += 60;
+    await cycle.run();
+    expect(env.intake.accepted).toEqual(tenant.expected());
+    expect(saved(env).seen.live).toBe(live.end);
+  });
+
+  it('catches up a long backlog window by window, never tracking more than a window of new sessions', async () => {
+    const tenant = new FakeSessionTenant();
+    const backlog = 3 * MAX_NEW_SESSIONS_PER_WINDOW;
+    for (let i = 0; i < backlog; i++) {
+      const start = NOW - 80 * DAY + Math.floor((i * 79 * DAY) / backlog);
+      tenant.add({ lsid: `b${i}`, start, end: start + 10, events: 1 });
+    }
+    const { env, cycle } = start(tenant, undefined, {
+      firstRunLookbackSeconds: 90 * DAY,
+      sessionsPerRequest: 50,
+    });
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    const tracked = env.saves.map(
+      (json) => Object.keys((JSON.parse(json) as StateFileContent).tracked).length,
+    );
+    expect(Math.max(...tracked)).toBeLessThanOrEqual(MAX_NEW_SESSIONS_PER_WINDOW);
+    // The watermarks advanced window by window, and the first cycle reached now.
+    const watermarks = env.saves.map((json) => (JSON.parse(json) as StateFileContent).closed_watermark);
+    expect(new Set(watermarks).size).toBeGreaterThan(3);
+    expect(saved(env).closed_watermark).toBe(NOW);
+    expect(Object.keys(saved(env).seen).length).toBeLessThanOrEqual(MAX_NEW_SESSIONS_PER_WINDOW);
+  });
+});
