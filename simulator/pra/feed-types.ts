@@ -56,7 +56,7 @@ export interface SimTeamEvent {
   eventType: string;
   /** Undefined: no `<performed_by>` element. */
   performedBy?: SimTeamActor;
-  /** `<data><value name value/></data>` in this order; undefined: no element; `[]`: an empty `<data />`. */
+  /** `<data><value name value/></data>` in this order; undefined: no element; `[]`: an empty `<data>`. */
   data?: Array<[string, string]>;
 }
 

@@ -23,6 +23,7 @@ export interface FeedReply {
 
 export interface FeedContext {
   seed: number;
+  clientId: string;
   now: number;
   historySeconds: number;
 }
@@ -46,7 +47,7 @@ export class FeedReports {
   private readonly errors = new Map<FeedReportType, string>();
 
   constructor(options: FeedOptions, context: FeedContext) {
-    const { seed, now, historySeconds } = context;
+    const { seed, clientId, now, historySeconds } = context;
     this.vault = new VaultActivityLog(feedRng(seed, 1), {
       count: options.vaultActivities ?? 12,
       now,
@@ -58,7 +59,13 @@ export class FeedReports {
       now,
       historySeconds,
     });
-    this.syslog = new SyslogFeed(feedRng(seed, 3), syslogSettings(options.syslog), now, historySeconds);
+    this.syslog = new SyslogFeed(
+      feedRng(seed, 3),
+      syslogSettings(options.syslog),
+      clientId,
+      now,
+      historySeconds,
+    );
     this.locale = options.locale ?? 'en';
     this.windowSlack = options.windowSlack ?? 0;
     this.emptyReply = options.emptyActivityReply ?? 'error';

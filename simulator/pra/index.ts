@@ -173,6 +173,7 @@ class Simulator implements PraSimulator {
     this.sessions = this.generator.initialSessions(this.now());
     this.feeds = new FeedReports(options.feeds, {
       seed: options.seed,
+      clientId: options.clientId,
       now: this.now(),
       historySeconds: options.historySeconds,
     });
@@ -398,7 +399,7 @@ class Simulator implements PraSimulator {
     const token = this.options.tokenPrefix + randomBytes(24).toString('base64url');
     this.tokens.push({ token, expiresAt: now + this.options.tokenExpiresIn });
     this.issued++;
-    this.feeds.syslog.logToken(now, this.options.clientId);
+    this.feeds.syslog.logToken(now);
     return jsonReply(200, {
       access_token: token,
       token_type: 'bearer',

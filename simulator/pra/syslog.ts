@@ -1,7 +1,8 @@
 /**
  * The appliance's syslog as the Syslog report sees it: records written by several BG processes, the
  * ones PRA writes about the API's own use (a token issued, a Syslog report served), and rotation. The
- * generated history holds every trap: segments of one record interleaved with another pid's line,
+ * generated history holds every trap: segments of one record interleaved with another pid's line
+ * or split by a rotation,
  * cuts mid-key and inside a UTF-8 character, identical records in one second, a record cut short by
  * a new `01` of its pid, records without `when`, the `BG:` tag without pid, no space after the tag,
  * and a record still incomplete at the end of the log.
@@ -49,6 +50,8 @@ export class SyslogFeed {
   constructor(
     private readonly rng: Rng,
     private readonly settings: SyslogSettings,
+    /** The API account's client id, which token records name. */
+    private readonly clientId: string,
     now: number,
     historySeconds: number,
   ) {
@@ -87,8 +90,8 @@ export class SyslogFeed {
     this.log.rotate(at, keep);
   }
 
-  logToken(at: number, clientId: string): void {
-    this.add({ fields: this.payloads.token(at, clientId), pid: WEB_PID }, at);
+  logToken(at: number): void {
+    this.add({ fields: this.payloads.token(at, this.clientId), pid: WEB_PID }, at);
   }
 
   logReportGenerated(at: number): void {
@@ -107,10 +110,20 @@ export class SyslogFeed {
       Array.from({ length: rotations }, (_, k) => Math.floor(((k + 1) * records) / (rotations + 1))),
     );
     times.forEach((at, i) => {
-      if (rotateBefore.has(i)) this.rotate(at);
-      if (i === records - 1 && i >= OPENING_STEPS) this.add(this.lagging(at), at);
+      if (rotateBefore.has(i)) this.rotateMidRecord(at);
+      else if (i === records - 1 && i >= OPENING_STEPS) this.add(this.lagging(at), at);
       else if (!this.openingStep(i, at)) this.add({ pid: this.rng.pick(PIDS) }, at);
     });
+  }
+
+  /** Rotates between two segments of a record, which then straddles two members of the archive. */
+  private rotateMidRecord(at: number): void {
+    const straddling = this.add(
+      { fields: this.payloads.longSettingChange(at, LONG_PAYLOAD_BYTES), pid: PIDS[2], write: 1 },
+      at,
+    );
+    this.rotate(at);
+    this.continue(straddling, undefined, at);
   }
 
   /** The traps every generated history opens with, one step each; false past the last one. */
@@ -127,8 +140,8 @@ export class SyslogFeed {
         return true;
       }
       case 1:
-        this.logToken(at, 'sim-client');
-        this.logToken(at, 'sim-client');
+        this.logToken(at);
+        this.logToken(at);
         return true;
       case 2:
         this.add(

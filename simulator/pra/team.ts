@@ -2,7 +2,7 @@
  * The Team report: seeded teams and events, and their `<team_activity_list>` rendering. The data
  * carries what a collector must survive: one event reported under two teams (two events for the
  * intake), identical events in one second, events without `performed_by` or `data`, an empty
- * `<data />`, `Unknown` values, and `logged_in_representatives` entries that are state, not events.
+ * `<data>`, a performer without gsnumber, `Unknown` values, and `logged_in_representatives` entries that are state, not events.
  */
 import { activityListChunks, inChunks } from './activity-report';
 import { historyTimes, insertInTimeOrder, shows, type ActivityWindow } from './activity-window';
@@ -59,6 +59,7 @@ const OPENING: ReadonlyArray<(Omit<AddTeamEventInput, 'teams'> & { teamIndexes?:
   'again',
   { eventType: 'Queue Overflow', performedBy: null, data: [['queue', 'Équipe DBA & Ops']] },
   { eventType: 'Logged Out', data: null },
+  { eventType: 'Joined Team', performedBy: { type: 'system', name: 'Privileged Remote Access' } },
 ];
 
 export interface TeamHistory {

@@ -10,7 +10,7 @@ import type { Rng } from './data';
 import type { AddVaultActivityInput, SimVaultActivity, SimVaultActor } from './feed-types';
 import { attrs, Names } from './render';
 
-// Rotations done by PRA itself carry no id.
+// What PRA does by itself (scheduled rotations) has a performer without id.
 const SYSTEM: SimVaultActor = { type: 'System', name: 'System' };
 
 const ACTORS: readonly SimVaultActor[] = [

@@ -192,6 +192,7 @@ describe('PRA simulator: Vault and Team traps', () => {
     expect(all.some((e) => !e.includes('<performed_by'))).toBe(true);
     expect(all.some((e) => !e.includes('<data'))).toBe(true);
     expect(text).toContain('value="Unknown"');
+    expect(text).toContain('<performed_by type="system">Privileged Remote Access</performed_by>');
     expect(text).toMatch(/<logged_in_representatives><representative id="\d+" gsnumber="\d+">/);
   });
 

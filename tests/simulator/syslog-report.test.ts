@@ -82,6 +82,22 @@ describe('PRA simulator: the Syslog archive', () => {
     expect(lines.some((l) => l.total > 1)).toBe(true);
   });
 
+  it('has records that straddle a rotation: their first segment in one member, the rest in the next', async () => {
+    const sim = await start();
+    const members = await syslogArchive(sim, await token(sim));
+    // Segments whose `01` is not earlier in the same member.
+    const continued = (m: ZipMember): SyslogLine[] => {
+      const started = new Set<number | undefined>();
+      return linesOf(m).filter((l) => {
+        if (l.segment === 1) started.add(l.pid);
+        return l.segment > 1 && !started.has(l.pid);
+      });
+    };
+    expect(continued(member(members, 'syslog.2.gz'))).toEqual([]);
+    expect(continued(member(members, 'syslog.1.gz')).length).toBeGreaterThan(0);
+    expect(continued(member(members, 'syslog')).length).toBeGreaterThan(0);
+  });
+
   it('pads the day of the syslog date with a space, and writes no year', async () => {
     const sim = await start({ now: () => Date.UTC(2025, 11, 1, 8, 50, 51) / 1000, syslog: { records: 0 } });
     const archive = await syslogArchive(sim, await token(sim));
