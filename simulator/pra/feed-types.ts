@@ -121,7 +121,10 @@ export interface AddSyslogRecordInput {
   payload?: string;
   /** Or fields, escaped and joined by the simulator (`when` is not added: give it when wanted). */
   fields?: Array<[string, string]>;
-  /** Default: one of the appliance's pids; `null` writes the older `BG:` tag without a pid. */
+  /**
+   * Default 69065; `null` writes the older `BG:` tag without a pid. Token and Syslog-download records
+   * use 71003, so they never cut a pending record of another pid short.
+   */
   pid?: number | null;
   /** Default: the simulator's site id. */
   siteId?: number;
@@ -152,7 +155,7 @@ export interface SimSyslogOptions {
   keepRotated?: number;
   /** Payload bytes per segment; default 1000 (BG splits messages over about 1 KB). */
   segmentBytes?: number;
-  /** Records written at start, spread over the history; default 24. */
+  /** Records written at start, spread over the history (a few more: some traps take two); default 24. */
   records?: number;
   /** Rotations during that history; default 2. */
   rotations?: number;
@@ -196,7 +199,10 @@ export interface FeedControls {
   addVaultActivity(input?: AddVaultActivityInput): SimVaultActivity;
   /** Adds a team event to one or more teams; late arrivals as for `addVaultActivity`. */
   addTeamEvent(input?: AddTeamEventInput): SimTeamEvent;
-  /** Writes a record to the current syslog file, at the simulator's time. */
+  /**
+   * Writes a record to the current syslog file at the simulator's time; a generated one when the input
+   * gives no payload. A record of a pid that left one pending cuts that one short.
+   */
   addSyslogRecord(input?: AddSyslogRecordInput): SimSyslogRecord;
   /** Writes the next `segments` (default: all remaining) of a pending record. */
   continueSyslogRecord(record: SimSyslogRecord, segments?: number): void;
