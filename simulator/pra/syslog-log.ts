@@ -13,7 +13,7 @@ import type { SimSyslogRecord } from './feed-types';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** RFC 3164 time: no year, no zone, day padded with a space. Written in UTC. */
-export function syslogDate(at: number): string {
+function syslogDate(at: number): string {
   const d = new Date(at * 1000);
   const pad = (n: number): string => String(n).padStart(2, '0');
   const day = String(d.getUTCDate()).padStart(2, ' ');

@@ -7,7 +7,7 @@ import type { Rng } from './data';
 
 export type SyslogFields = Array<[string, string]>;
 
-export function escapeSyslogValue(value: string): string {
+function escapeSyslogValue(value: string): string {
   return value.replace(/[\\;=]/g, (c) => `\\${c}`);
 }
 
