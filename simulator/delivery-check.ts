@@ -38,12 +38,20 @@ export async function expectedEvents(pra: PraSimulator, lsids?: string[]): Promi
  * the session counters of that moment, and is still the same event once the session has ended.
  */
 export function compareDeliveries(expected: readonly string[], delivered: readonly string[]): DeliveryReport {
+  return compareMultisets(expected.map(identityOf), delivered.map(identityOf));
+}
+
+/**
+ * Compares two multisets of event keys: each expected copy must arrive once. A delivered key beyond
+ * its expected count is duplicated when it was expected at all, unexpected otherwise.
+ */
+export function compareMultisets(expected: readonly string[], delivered: readonly string[]): DeliveryReport {
   const remaining = new Map<string, number>();
-  for (const event of expected.map(identityOf)) remaining.set(event, (remaining.get(event) ?? 0) + 1);
+  for (const event of expected) remaining.set(event, (remaining.get(event) ?? 0) + 1);
   let duplicated = 0;
   let unexpected = 0;
   const seen = new Set<string>();
-  for (const event of delivered.map(identityOf)) {
+  for (const event of delivered) {
     const left = remaining.get(event);
     if (left === undefined) {
       if (seen.has(event)) duplicated++;

@@ -1,7 +1,8 @@
 /**
  * A BeyondTrust PRA tenant on loopback: OAuth client-credentials token endpoint and the reporting
  * API (AccessSessionListing, AccessSession), following ../../shared/docs/pra-api.md, plus a control
- * API to change the data, inject failures and wait for requests without sleeping.
+ * API to change the data, inject failures and wait for requests without sleeping. VaultAccountActivity,
+ * Team and Syslog are served by `feeds.ts`.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -10,14 +11,21 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { SessionGenerator } from './data';
+import { FeedReports } from './feeds';
 import { parseReportQuery, selectSessions } from './query';
 import { accessSessionChunks, collect, listingChunks, renderError, type XmlStyle } from './render';
 import type {
   AddSessionInput,
+  AddSyslogRecordInput,
+  AddTeamEventInput,
+  AddVaultActivityInput,
   AutoGrowOptions,
   FaultBody,
   FaultTarget,
+  FeedOptions,
+  FeedReportType,
   PraFault,
+  PraLocale,
   PraNamespace,
   PraSimulator,
   PraSimulatorOptions,
@@ -25,6 +33,10 @@ import type {
   SessionFailureMode,
   SimEvent,
   SimSession,
+  SimSyslogRecord,
+  SimTeam,
+  SimTeamEvent,
+  SimVaultActivity,
 } from './types';
 
 export * from './types';
@@ -35,11 +47,17 @@ const MAX_TOKENS = 30;
 const XML_TYPE = 'text/xml; charset=UTF-8';
 const JSON_TYPE = 'application/json';
 
+/** Options with their defaults; the feeds apply their own. */
+type SimulatorSettings = Required<Omit<PraSimulatorOptions, 'prefix' | keyof FeedOptions>> & {
+  prefix?: string;
+  feeds: FeedOptions;
+};
+
 /** A reply before faults shape it: status, headers and a body produced chunk by chunk. */
 interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: Iterable<string | Uint8Array>;
+  body: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
   /** Destroy the socket once the body is written instead of ending the response cleanly. */
   destroyAtEnd?: boolean;
   /** Neither end nor destroy once the body is written: the reply stays open until the client leaves. */
@@ -110,6 +128,14 @@ function faultReply(fault: Extract<PraFault, { kind: 'body' }>): Reply {
   };
 }
 
+/** The first half of a body, in bytes: a cut-short XML document or ZIP archive. */
+async function firstHalf(body: Reply['body']): Promise<Uint8Array[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  const whole = Buffer.concat(chunks);
+  return [whole.subarray(0, Math.floor(whole.length / 2))];
+}
+
 /** The lsids an AccessSession request asks for, as the reporting API reads `lsid` and `lsids`. */
 function askedLsids(params: Record<string, string>): string[] {
   return [params.lsid, params.lsids].flatMap((value) => value?.split(',') ?? []);
@@ -138,12 +164,19 @@ class Simulator implements PraSimulator {
   private readonly server: Server;
   private readonly generator: SessionGenerator;
   private readonly now: () => number;
+  private readonly feeds: FeedReports;
 
-  constructor(private readonly options: Required<Omit<PraSimulatorOptions, 'prefix'>> & { prefix?: string }) {
+  constructor(private readonly options: SimulatorSettings) {
     this.now = options.now;
     this.style = { namespace: options.namespace, prefix: options.prefix };
     this.generator = new SessionGenerator(options);
     this.sessions = this.generator.initialSessions(this.now());
+    this.feeds = new FeedReports(options.feeds, {
+      seed: options.seed,
+      clientId: options.clientId,
+      now: this.now(),
+      historySeconds: options.historySeconds,
+    });
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -270,7 +303,8 @@ class Simulator implements PraSimulator {
     const index = this.faults.findIndex(
       (f) =>
         ((f.target ?? 'any') === 'any' || f.target === target) &&
-        (f.lsid === undefined || (target === 'reporting' && askedLsids(record.params).includes(f.lsid))),
+        (f.lsid === undefined || (target === 'reporting' && askedLsids(record.params).includes(f.lsid))) &&
+        (f.report === undefined || record.params.generate_report === f.report),
     );
     if (index < 0) return undefined;
     const fault = this.faults[index];
@@ -316,11 +350,7 @@ class Simulator implements PraSimulator {
       }
       if (fault?.kind === 'slow') await delay(fault.delayMs, undefined, { signal: this.closing.signal });
       const reply = this.route(req.method ?? '', record);
-      if (fault?.kind === 'malformed') {
-        // route() renders text; only `body` faults, handled above, carry bytes.
-        const whole = collect(reply.body as Iterable<string>);
-        reply.body = [whole.slice(0, Math.floor(whole.length / 2))];
-      }
+      if (fault?.kind === 'malformed') reply.body = await firstHalf(reply.body);
       await this.send(res, record, reply, fault?.kind === 'reset' ? fault.afterBytes : undefined);
     } catch (error) {
       if (res.headersSent || res.destroyed || this.closing.signal.aborted) {
@@ -369,6 +399,7 @@ class Simulator implements PraSimulator {
     const token = this.options.tokenPrefix + randomBytes(24).toString('base64url');
     this.tokens.push({ token, expiresAt: now + this.options.tokenExpiresIn });
     this.issued++;
+    this.feeds.syslog.logToken(now);
     return jsonReply(200, {
       access_token: token,
       token_type: 'bearer',
@@ -386,6 +417,8 @@ class Simulator implements PraSimulator {
         { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
       );
     }
+    const feedReply = this.feeds.reply(record.params, now, this.style);
+    if (feedReply) return feedReply;
     const query = parseReportQuery(record.params);
     if ('error' in query) return textReply(200, XML_TYPE, renderError(query.error, this.style));
     record.lsids = query.lsids;
@@ -434,7 +467,7 @@ class Simulator implements PraSimulator {
     if (reply.fault) record.fault = reply.fault;
     res.writeHead(reply.status, reply.headers);
     let budget = cutAfter ?? Infinity;
-    for (const chunk of reply.body) {
+    for await (const chunk of reply.body) {
       if (res.destroyed) throw new Error('client went away');
       let bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
       if (bytes.length >= budget) bytes = bytes.subarray(0, budget);
@@ -454,6 +487,62 @@ class Simulator implements PraSimulator {
     }
     res.end();
   }
+
+  get vaultActivity(): readonly SimVaultActivity[] {
+    return this.feeds.vault.activity;
+  }
+
+  get teams(): readonly SimTeam[] {
+    return this.feeds.team.teams;
+  }
+
+  get syslogRecords(): readonly SimSyslogRecord[] {
+    return this.feeds.syslog.log.records;
+  }
+
+  currentTime(): number {
+    return this.now();
+  }
+
+  addVaultActivity(input: AddVaultActivityInput = {}): SimVaultActivity {
+    const activity = this.feeds.vault.add(input, this.now());
+    this.notify();
+    return activity;
+  }
+
+  addTeamEvent(input: AddTeamEventInput = {}): SimTeamEvent {
+    const event = this.feeds.team.add(input, this.now());
+    this.notify();
+    return event;
+  }
+
+  addSyslogRecord(input: AddSyslogRecordInput = {}): SimSyslogRecord {
+    const record = this.feeds.syslog.add(input, this.now());
+    this.notify();
+    return record;
+  }
+
+  continueSyslogRecord(record: SimSyslogRecord, segments?: number): void {
+    this.feeds.syslog.continue(record, segments, this.now());
+    this.notify();
+  }
+
+  rotateSyslog(options: { keep?: number } = {}): void {
+    this.feeds.syslog.rotate(this.now(), options.keep);
+    this.notify();
+  }
+
+  setLocale(locale: PraLocale): void {
+    this.feeds.locale = locale;
+  }
+
+  setWindowSlack(seconds: number): void {
+    this.feeds.windowSlack = seconds;
+  }
+
+  setReportError(report: FeedReportType, message: string | undefined): void {
+    this.feeds.setError(report, message);
+  }
 }
 
 export async function startPraSimulator(options: PraSimulatorOptions = {}): Promise<PraSimulator> {
@@ -470,6 +559,7 @@ export async function startPraSimulator(options: PraSimulatorOptions = {}): Prom
     eventsPerSession: options.eventsPerSession ?? 20,
     historySeconds: options.historySeconds ?? 3600,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    feeds: options,
   });
   await simulator.listen();
   return simulator;

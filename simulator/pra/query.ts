@@ -31,17 +31,14 @@ const OTHER_REPORTS = new Set([
   'CommandShellRecording',
   'EndpointLicenseUsage',
   'JumpItem',
-  'Syslog',
-  'Team',
-  'VaultAccountActivity',
 ]);
 
-function parseUnsigned(value: string): number | undefined {
+export function parseUnsigned(value: string): number | undefined {
   return /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 /** YYYY-MM-DD as UTC midnight, in unix seconds. */
-function parseDate(value: string): number | undefined {
+export function parseDate(value: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return undefined;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));

@@ -11,7 +11,7 @@ export const NAMESPACE_URIS: Record<Exclude<PraNamespace, 'none'>, string> = {
   bomgar: 'http://www.bomgar.com/namespaces/API/reporting',
 };
 
-const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** What a live tenant answered for an empty report, byte for byte (note the space after `error`). */
 export const NO_DATA_BODY =
@@ -67,7 +67,7 @@ export function collect(chunks: Iterable<string>): string {
 }
 
 /** Element naming for one response: optional prefix, and the namespace declaration for the root. */
-class Names {
+export class Names {
   private readonly qualifier: string;
   readonly declaration: string;
 
@@ -99,13 +99,13 @@ class Names {
   }
 }
 
-function attrs(pairs: Array<[string, string | undefined]>): string {
+export function attrs(pairs: Array<[string, string | undefined]>): string {
   let out = '';
   for (const [name, value] of pairs) if (value !== undefined) out += ` ${name}="${escapeAttr(value)}"`;
   return out;
 }
 
-function isoTime(timestamp: number): string {
+export function isoTime(timestamp: number): string {
   return new Date(timestamp * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
@@ -115,7 +115,13 @@ function hhmmss(seconds: number): string {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
-function party(names: Names, element: string, p: SimParty): string {
+/** A performer or destination; Team reports leave out the gsnumber of some performers. */
+type Party = Omit<SimParty, 'gsnumber'> & { gsnumber?: string };
+
+/** An `<event>` of a session, or of a team, whose performer may lack a gsnumber. */
+export type RenderableEvent = Omit<SimEvent, 'performedBy'> & { performedBy?: Party };
+
+function party(names: Names, element: string, p: Party): string {
   return names.el(
     element,
     attrs([
@@ -126,7 +132,7 @@ function party(names: Names, element: string, p: SimParty): string {
   );
 }
 
-function renderEventWith(names: Names, e: SimEvent): string {
+export function renderEventWith(names: Names, e: RenderableEvent): string {
   let out = names.open(
     'event',
     attrs([

@@ -3,6 +3,10 @@
  * the benchmarks against these names, so they are kept stable; fields are only ever added.
  */
 
+import type { FeedControls, FeedOptions } from './feed-types';
+
+export * from './feed-types';
+
 export type PraNamespace = 'sra' | 'docs' | 'bomgar' | 'none';
 
 /** `performed_by` / `destination`: `type` and `gsnumber` attributes, `name` as element text. */
@@ -70,7 +74,7 @@ export interface SimSession {
   events: SimEvent[];
 }
 
-export interface PraSimulatorOptions {
+export interface PraSimulatorOptions extends FeedOptions {
   /** Default 1; the same seed gives the same sessions and events (tokens stay random). */
   seed?: number;
   clientId?: string;
@@ -119,9 +123,10 @@ export type FaultBody = string | Uint8Array | (() => Iterable<string | Uint8Arra
 /**
  * Queued with `injectFault` and consumed in order: a request takes the first queued fault whose
  * target matches it (default target `any`) and, when `lsid` is set, that is an AccessSession request
- * asking for that session; the fault is dropped once `count` requests took it.
+ * asking for that session, and when `report` is set, a reporting request whose `generate_report` is
+ * that report; the fault is dropped once `count` requests took it.
  */
-export type PraFault = { count: number; target?: FaultTarget; lsid?: string } & (
+export type PraFault = { count: number; target?: FaultTarget; lsid?: string; report?: string } & (
   | { kind: 'status'; status: number; retryAfter?: number }
   /** Destroy the socket before any byte, or after the headers and `afterBytes` bytes of body. */
   | { kind: 'reset'; afterBytes?: number }
@@ -145,7 +150,7 @@ export interface AutoGrowOptions {
   events?: number;
 }
 
-export interface PraSimulator {
+export interface PraSimulator extends FeedControls {
   /** `http://127.0.0.1:<port>`, the tenant base_url. */
   readonly url: string;
   readonly requests: RecordedRequest[];
