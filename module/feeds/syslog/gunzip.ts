@@ -2,7 +2,7 @@
  * Gzip decompression that, when the data turns out to be corrupt, first hands over what was
  * decompressed before the corruption. A zlib stream read through a pipeline or its async iterator
  * drops whatever it had buffered when it fails, an amount that depends on timing; here zlib is fed
- * one slice at a time and its output is taken before the next slice is written.
+ * one slice at a time and the output of each slice is collected as it comes.
  *
  * Node's zlib still drops the output of the one call in which it finds the corruption: at most
  * one output chunk (16 KiB) before the point of detection. Deflate has no check per block, so
@@ -10,8 +10,11 @@
  */
 import { createGunzip, type Gunzip } from 'node:zlib';
 
-/** Input written to zlib at once; bounds the output held in memory to this slice's worth. */
+/** Input written to zlib at once; bounds the output held in memory to two slices' worth. */
 const INPUT_SLICE_BYTES = 16 * 1024;
+
+/** Starts writing to zlib; `done` is called once zlib has processed what was written. */
+type Operation = (done: (err?: Error | null) => void) => void;
 
 /**
  * The decompressed bytes of `source`, a gzip file (several concatenated gzip streams are read one
@@ -21,29 +24,44 @@ export async function* gunzip(source: AsyncIterable<Buffer>): AsyncGenerator<Buf
   const inflater = createGunzip();
   const output: Buffer[] = [];
   inflater.on('data', (chunk: Buffer) => output.push(chunk));
+  // One slice is decompressed (in the thread pool) while the output of the one before is being
+  // consumed, so that zlib and the consumer work at the same time.
+  let inFlight: Promise<Error | undefined> = Promise.resolve(undefined);
   try {
-    for await (const input of source) {
-      for (let at = 0; at < input.length; at += INPUT_SLICE_BYTES) {
-        const slice = input.subarray(at, at + INPUT_SLICE_BYTES);
-        yield* takeAll(output, await settle(inflater, (done) => inflater.write(slice, done)));
-      }
+    for await (const operation of operations(inflater, source)) {
+      const failure = await inFlight;
+      const ready = output.splice(0);
+      if (failure === undefined && operation !== undefined) inFlight = settle(inflater, operation);
+      yield* ready;
+      if (failure !== undefined) throw failure;
     }
-    // end()'s callback comes with 'finish', before zlib reports a truncated stream; 'close' comes
-    // after both.
-    yield* takeAll(output, await settle(inflater, (done) => inflater.once('close', done).end()));
   } finally {
     inflater.destroy();
   }
+}
+
+/** The writes of `source`'s bytes a slice at a time, then the end, then undefined: nothing more. */
+async function* operations(
+  inflater: Gunzip,
+  source: AsyncIterable<Buffer>,
+): AsyncGenerator<Operation | undefined, void, undefined> {
+  for await (const input of source) {
+    for (let at = 0; at < input.length; at += INPUT_SLICE_BYTES) {
+      const slice = input.subarray(at, at + INPUT_SLICE_BYTES);
+      yield (done) => inflater.write(slice, done);
+    }
+  }
+  // end()'s callback comes with 'finish', before zlib reports a truncated stream; 'close' comes
+  // after both.
+  yield (done) => inflater.once('close', done).end();
+  yield undefined;
 }
 
 /**
  * Starts an operation and resolves once it is done, with zlib's error if it found one: zlib reports
  * a corruption as an 'error' event, without calling the write callback.
  */
-function settle(
-  inflater: Gunzip,
-  start: (done: (err?: Error | null) => void) => void,
-): Promise<Error | undefined> {
+function settle(inflater: Gunzip, start: Operation): Promise<Error | undefined> {
   return new Promise((resolve) => {
     const done = (err?: Error | null): void => {
       inflater.off('error', done);
@@ -52,9 +70,4 @@ function settle(
     inflater.on('error', done);
     start(done);
   });
-}
-
-function* takeAll(output: Buffer[], failure: Error | undefined): Generator<Buffer, void, undefined> {
-  yield* output.splice(0);
-  if (failure !== undefined) throw failure;
 }
