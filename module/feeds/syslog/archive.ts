@@ -110,7 +110,8 @@ function entrySkipReason(entry: Entry): string | undefined {
   if (name.endsWith('/')) return `skipped ${name}: a directory`;
   if (entry.isEncrypted()) return `skipped ${name}: encrypted`;
   if (!entry.canDecodeFileData()) {
-    return `skipped ${name}: stored with ZIP compression method ${entry.compressionMethod}, only deflate and none are read`;
+    const method = entry.compressionMethod;
+    return `skipped ${name}: ZIP compression method ${method}, only deflated and stored members are read`;
   }
   return undefined;
 }
@@ -137,26 +138,15 @@ async function* memberLines(
     raw = await zip.openReadStreamPromise(entry).catch((err: unknown) => {
       throw new MemberDataError(errorMessage(err));
     });
-    const signature = await peek(guarded(raw), SIGNATURE_BYTES);
-    const format = detectFormat(signature.head);
-    if (format.kind === 'unsupported') {
-      const message = `skipped ${member}: ${format.name} data, only gzip and plain text are read`;
-      onWarning({ kind: 'member-skipped', member, message });
-      return;
-    }
-    const content = format.kind === 'gzip' ? guarded(gunzip(signature.chunks)) : signature.chunks;
-    const text = await peek(content, TEXT_CHECK_BYTES);
-    if (looksBinary(text.head)) {
-      const message = `skipped ${member}: binary content (a NUL byte in its first ${TEXT_CHECK_BYTES} bytes), not text`;
-      onWarning({ kind: 'member-skipped', member, message });
-      return;
-    }
-    for await (const chunk of text.chunks) yield* splitter.push(chunk);
+    const text = await textContent(raw, member, onWarning);
+    if (text === undefined) return;
+    for await (const chunk of text) yield* splitter.push(chunk);
   } catch (err) {
     if (!(err instanceof MemberDataError)) throw err;
+    const lastLine = splitter.currentLine - 1;
     const message =
-      `${member} is corrupt or truncated after line ${splitter.currentLine - 1} (${err.message}): ` +
-      'the lines before were read, the rest of this file is skipped';
+      `${member} is corrupt or truncated ${lastLine === 0 ? 'from its start' : `after line ${lastLine}`} ` +
+      `(${err.message}): the lines before were read, the rest of this file is skipped`;
     onWarning({ kind: 'member-cut', member, message });
     return;
   } finally {
@@ -169,6 +159,30 @@ async function* memberLines(
     const message = `skipped line ${line} of ${member}: no line end, the line may be incomplete`;
     onWarning({ kind: 'line-skipped', member, line, message });
   }
+}
+
+/**
+ * The member's text, gunzipped if it is gzip; undefined, after a warning, if it is neither gzip
+ * nor text.
+ */
+async function textContent(
+  raw: Readable,
+  member: string,
+  onWarning: (warning: ArchiveWarning) => void,
+): Promise<AsyncIterable<Buffer> | undefined> {
+  const skip = (reason: string): undefined => {
+    onWarning({ kind: 'member-skipped', member, message: `skipped ${member}: ${reason}` });
+    return undefined;
+  };
+  const signature = await peek(guarded(raw), SIGNATURE_BYTES);
+  const format = detectFormat(signature.head);
+  if (format.kind === 'unsupported') return skip(`${format.name} data, only gzip and plain text are read`);
+  const content = format.kind === 'gzip' ? guarded(gunzip(signature.chunks)) : signature.chunks;
+  const text = await peek(content, TEXT_CHECK_BYTES);
+  if (looksBinary(text.head)) {
+    return skip(`binary content (a NUL byte in its first ${TEXT_CHECK_BYTES} bytes), not text`);
+  }
+  return text.chunks;
 }
 
 /** Tags the source's read errors, so that they are told from errors of this module's own code. */

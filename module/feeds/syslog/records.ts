@@ -68,6 +68,7 @@ export function readSyslogReport(
   return { records: reassembleRecords(lines, counts), counts };
 }
 
+/** Counts at zero, for a reassembleRecords of one's own lines. */
 export function newCounts(): SyslogReadCounts {
   return {
     lines: 0,

@@ -63,6 +63,40 @@ describe('member content', () => {
     expect(warnings).toMatchObject([{ kind: 'member-cut', member: 'syslog.1.gz' }]);
   });
 
+  it('warns of a gzip member corrupt from its start and reads the next members', async () => {
+    const garbage = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03, 0xff, 0xff, 0xff, 0xff]);
+    const { lines, warnings } = await readMembers([
+      { name: 'syslog.1.gz', content: garbage, mtime: minute(0) },
+      textMember('syslog', ['live'], { mtime: minute(1) }),
+    ]);
+    expect(lines).toStrictEqual(['live']);
+    expect(warnings).toMatchObject([{ kind: 'member-cut', member: 'syslog.1.gz' }]);
+    expect(warnings[0].message).toContain('syslog.1.gz is corrupt or truncated from its start');
+  });
+
+  it('reads a member up to corrupt ZIP data, warns naming it, and reads the next members', async () => {
+    const valid = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${(i * 7919) % 10007}`);
+    const zip = await zipBytes([
+      textMember('syslog.1', valid, { mtime: minute(0) }),
+      textMember('syslog', ['live'], { mtime: minute(1) }),
+    ]);
+    // The first entry's local header is at offset 0, its deflated data after the name and extra
+    // field; garbage in the middle of the data.
+    const dataStart = 30 + zip.readUInt16LE(26) + zip.readUInt16LE(28);
+    const middle = dataStart + Math.floor((zip.indexOf('PK\x03\x04', dataStart) - dataStart) / 2);
+    zip.fill(0xff, middle, middle + 64);
+    const dir = new TempDir();
+    try {
+      const { lines, warnings } = await readLines(dir.write('report.zip', zip));
+      expect(lines.slice(0, 5000)).toStrictEqual(valid.slice(0, 5000));
+      expect(lines.length).toBeLessThan(valid.length);
+      expect(lines[lines.length - 1]).toBe('live');
+      expect(warnings).toMatchObject([{ kind: 'member-cut', member: 'syslog.1' }]);
+    } finally {
+      dir.remove();
+    }
+  });
+
   const SKIPPED: [string, ZipMember, string][] = [
     ['a directory', { name: 'logs/' }, 'a directory'],
     ['bzip2 data', { name: 'syslog.5.bz2', content: Buffer.from('BZh91AY&SY\x00\x01') }, 'bzip2 data'],
