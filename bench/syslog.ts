@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
@@ -33,6 +33,8 @@ interface ReaderRun {
   unparsedLines: number;
   withWhen: number;
   seconds: number;
+  /** User + system CPU of the whole process, zlib's thread pool included. */
+  cpuSeconds: number;
   peakRssMb: number;
 }
 
@@ -45,6 +47,7 @@ interface OurRun extends ReaderRun {
 /** Child side: read the whole report, as the collector will, and report on stdout as JSON. */
 async function measure(zipPath: string): Promise<OurRun> {
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   let warnings = 0;
   let withWhen = 0;
   const report = readSyslogReport(zipPath, () => warnings++);
@@ -52,6 +55,7 @@ async function measure(zipPath: string): Promise<OurRun> {
     if (record.when !== undefined) withWhen++;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
   const { counts } = report;
   return {
     records: counts.recordsComplete + counts.recordsIncomplete,
@@ -62,6 +66,7 @@ async function measure(zipPath: string): Promise<OurRun> {
     withWhen,
     warnings,
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMb: peakRssMb(),
   };
 }
@@ -109,6 +114,7 @@ function row(name: string, textMb: number, run: ReaderRun): string[] {
     run.records.toString(),
     run.withWhen.toString(),
     run.seconds.toFixed(1),
+    run.cpuSeconds.toFixed(1),
     (textMb / run.seconds).toFixed(1),
     Math.round(run.records / run.seconds).toString(),
     run.peakRssMb.toFixed(0),
@@ -116,7 +122,7 @@ function row(name: string, textMb: number, run: ReaderRun): string[] {
 }
 
 function printTable(rows: string[][]): void {
-  const header = ['reader', 'records', 'with when', 'seconds', 'MB/s', 'records/s', 'peak RSS MB'];
+  const header = ['reader', 'records', 'with when', 'seconds', 'CPU s', 'MB/s', 'records/s', 'peak RSS MB'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((cells) => cells[i].length)));
   for (const cells of [header, ...rows]) {
     console.log(
@@ -166,7 +172,10 @@ async function main(): Promise<void> {
         "text size over its time although it only goes through the .gz members' compressed bytes",
     );
   }
-  console.log(`\nreader + reassembly of ${textMb.toFixed(0)} MB of syslog text, node ${process.version}`);
+  console.log(
+    `\nreader + reassembly of ${textMb.toFixed(0)} MB of syslog text, node ${process.version}, ` +
+      `${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (wall time is shared with it)`,
+  );
   printTable(rows);
   for (const note of notes) console.log(note);
 }

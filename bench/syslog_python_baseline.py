@@ -10,12 +10,14 @@ What the Python connector does with PRA's Syslog ZIP, as described for the modul
 It then keeps only records newer than its checkpoint; that filter is left out, as is the push.
 
 Usage: python3 syslog_python_baseline.py REPORT.zip
-Prints one JSON line: records, lines, unparsedLines, payloadChars, withWhen, seconds, peakRssMb.
+Prints one JSON line: records, lines, unparsedLines, payloadChars, withWhen, seconds, cpuSeconds,
+peakRssMb.
 """
 
 import io
 import json
 import re
+import resource
 import sys
 import time
 import zipfile
@@ -30,6 +32,11 @@ def peak_rss_mb():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def read_records(path, counts):
@@ -73,6 +80,7 @@ def main():
                 "payloadChars": payload_chars,
                 "withWhen": with_when,
                 "seconds": time.perf_counter() - started,
+                "cpuSeconds": cpu_seconds(),
                 "peakRssMb": peak_rss_mb(),
             }
         )
