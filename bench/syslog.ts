@@ -1,0 +1,202 @@
+/**
+ * `npm run bench:syslog [-- --size-mb N]`: throughput and peak memory of reading a PRA Syslog
+ * report (archive reader + reassembly) on a generated archive of N MB of syslog text (default
+ * 1024), with the Python connector's approach beside it on the same archive. The archive is
+ * generated once per size and kept in the system's temp directory for the next run.
+ *
+ * Each reader runs in a child process of its own, so that its peak RSS (VmHWM) is its own; ours
+ * runs under the image's NODE_OPTIONS. Prints numbers; never fails on them.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Command, InvalidArgumentError } from 'commander';
+import { readSyslogReport } from '../module/feeds/syslog/records';
+import { imageEnvironment } from '../scripts/image-replay';
+import { generateSyslogArchive, type GeneratedArchive } from './syslog-generator';
+
+const MB = 1024 * 1024;
+const SEED = 20251211;
+/** Changing the generator changes the archive: bump this so that a stale cached one is not reused. */
+const GENERATOR_VERSION = 1;
+const PYTHON = 'python3';
+const PYTHON_BASELINE = path.join(__dirname, '..', '..', 'bench', 'syslog_python_baseline.py');
+const IMAGE_NODE_OPTIONS = imageEnvironment(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
+).NODE_OPTIONS;
+
+interface ReaderRun {
+  records: number;
+  lines: number;
+  unparsedLines: number;
+  withWhen: number;
+  seconds: number;
+  /** User + system CPU of the whole process, zlib's thread pool included. */
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
+interface OurRun extends ReaderRun {
+  incomplete: number;
+  pendingAtEnd: number;
+  warnings: number;
+}
+
+/** Child side: read the whole report, as the collector will, and report on stdout as JSON. */
+async function measure(zipPath: string): Promise<OurRun> {
+  const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
+  let warnings = 0;
+  let withWhen = 0;
+  const report = readSyslogReport(zipPath, () => warnings++);
+  for await (const record of report.records) {
+    if (record.when !== undefined) withWhen++;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const { counts } = report;
+  return {
+    records: counts.recordsComplete + counts.recordsIncomplete,
+    incomplete: counts.recordsIncomplete,
+    pendingAtEnd: counts.recordsPendingAtEnd,
+    lines: counts.lines,
+    unparsedLines: counts.linesUnparsed,
+    withWhen,
+    warnings,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMb: peakRssMb(),
+  };
+}
+
+function peakRssMb(): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return match === null ? Number.NaN : Number(match[1]) / 1024;
+}
+
+/** The cached archive of this size, generated first if it is not there yet. */
+async function archive(sizeMb: number): Promise<{ zipPath: string; generated: GeneratedArchive }> {
+  const dir = path.join(tmpdir(), 'pra-bench-syslog', `v${GENERATOR_VERSION}-${sizeMb}mb-seed${SEED}`);
+  const zipPath = path.join(dir, 'report.zip');
+  const expectedPath = path.join(dir, 'generated.json');
+  if (fs.existsSync(expectedPath)) {
+    console.log(`bench:syslog: reusing ${zipPath}`);
+    return { zipPath, generated: JSON.parse(fs.readFileSync(expectedPath, 'utf8')) as GeneratedArchive };
+  }
+  const started = Date.now();
+  const generated = await generateSyslogArchive(path.join(dir, 'members'), zipPath, sizeMb * MB, SEED);
+  fs.rmSync(path.join(dir, 'members'), { recursive: true });
+  // Written last: its presence says the archive is whole.
+  fs.writeFileSync(expectedPath, JSON.stringify(generated));
+  console.log(`bench:syslog: generated ${zipPath} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return { zipPath, generated };
+}
+
+async function runChild<Run>(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
+  const { stdout } = await promisify(execFile)(command, args, { maxBuffer: MB, env });
+  return JSON.parse(stdout) as Run;
+}
+
+/** The baseline is context, not a gate: any failure becomes a printed note. */
+async function runPython(zipPath: string): Promise<ReaderRun | string> {
+  try {
+    return await runChild<ReaderRun>(PYTHON, [PYTHON_BASELINE, zipPath]);
+  } catch (err) {
+    return `Python baseline not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  }
+}
+
+function row(name: string, textMb: number, run: ReaderRun): string[] {
+  return [
+    name,
+    run.records.toString(),
+    run.withWhen.toString(),
+    run.seconds.toFixed(1),
+    run.cpuSeconds.toFixed(1),
+    (textMb / run.seconds).toFixed(1),
+    Math.round(run.records / run.seconds).toString(),
+    run.peakRssMb.toFixed(0),
+  ];
+}
+
+function printTable(rows: string[][]): void {
+  const header = ['reader', 'records', 'with when', 'seconds', 'CPU s', 'MB/s', 'records/s', 'peak RSS MB'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((cells) => cells[i].length)));
+  for (const cells of [header, ...rows]) {
+    console.log(
+      cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '),
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const { sizeMb } = new Command('bench:syslog')
+    .description('Syslog report reading: throughput and peak memory, beside the Python approach')
+    .option('--size-mb <n>', 'MB of syslog text in the generated archive', positiveInteger, 1024)
+    .parse()
+    .opts<{ sizeMb: number }>();
+  const { zipPath, generated } = await archive(sizeMb);
+  const textMb = generated.textBytes / MB;
+  console.log(
+    `archive: ${(fs.statSync(zipPath).size / MB).toFixed(0)} MB on disk, ${textMb.toFixed(0)} MB of syslog text ` +
+      `in ${generated.lines} lines, ${generated.records} audit records, ${generated.otherLines} other lines`,
+  );
+  const ours = await runChild<OurRun>(process.execPath, [__filename, '--child', zipPath], {
+    ...process.env,
+    NODE_OPTIONS: IMAGE_NODE_OPTIONS,
+  });
+  const notes = [
+    `ours: NODE_OPTIONS="${IMAGE_NODE_OPTIONS}" (the image's); ${ours.incomplete} incomplete, ` +
+      `${ours.pendingAtEnd} pending at the end, ${ours.unparsedLines} unparsed lines, ${ours.warnings} warnings`,
+  ];
+  if (
+    ours.records !== generated.records ||
+    ours.incomplete !== 0 ||
+    ours.unparsedLines !== generated.otherLines
+  ) {
+    notes.push(
+      `ours DIFFERS from what was generated: ${generated.records} records, ${generated.otherLines} other lines`,
+    );
+  }
+  const rows = [row('ours (node)', textMb, ours)];
+  const python = await runPython(zipPath);
+  if (typeof python === 'string') {
+    notes.push(python);
+  } else {
+    rows.push(row('python approach', textMb, python));
+    notes.push(
+      `python: reads the .gz members as text, so their lines are garbage it drops (${python.unparsedLines} ` +
+        `unparsed lines of ${python.lines}): its record count is not comparable, and its MB/s is the same ` +
+        "text size over its time although it only goes through the .gz members' compressed bytes",
+    );
+  }
+  console.log(
+    `\nreader + reassembly of ${textMb.toFixed(0)} MB of syslog text, node ${process.version}, ` +
+      `${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (wall time is shared with it)`,
+  );
+  printTable(rows);
+  for (const note of notes) console.log(note);
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be an integer >= 1');
+  return parsed;
+}
+
+if (process.argv[2] === '--child') {
+  measure(process.argv[3]).then(
+    (run) => process.stdout.write(JSON.stringify(run)),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * What a member of a Syslog report holds, decided from its first bytes rather than its name: the
+ * rotated files are probably gzip, but neither their names nor their compression are documented.
+ */
+
+/** Enough for every signature below. */
+export const SIGNATURE_BYTES = 6;
+/**
+ * Text is told from binary content by a NUL byte in its first bytes, as git and grep do: syslog
+ * text never holds one, and binary formats (and compressed data of any kind) hold one very early.
+ */
+export const TEXT_CHECK_BYTES = 8192;
+
+const GZIP = [0x1f, 0x8b];
+
+/** Formats a syslog file may plausibly be rotated into, named in the warning that skips them. */
+const UNSUPPORTED_SIGNATURES: readonly { name: string; bytes: readonly number[] }[] = [
+  { name: 'bzip2', bytes: [0x42, 0x5a, 0x68] },
+  { name: 'xz', bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
+  { name: 'zstd', bytes: [0x28, 0xb5, 0x2f, 0xfd] },
+  { name: 'lz4', bytes: [0x04, 0x22, 0x4d, 0x18] },
+  { name: 'Unix compress (.Z)', bytes: [0x1f, 0x9d] },
+  { name: 'ZIP', bytes: [0x50, 0x4b, 0x03, 0x04] },
+  { name: 'ZIP', bytes: [0x50, 0x4b, 0x05, 0x06] },
+  { name: '7-Zip', bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c] },
+];
+
+export type MemberFormat =
+  | { readonly kind: 'gzip' }
+  /** Not compressed in a way we know: text, unless its first bytes say binary. */
+  | { readonly kind: 'plain' }
+  | { readonly kind: 'unsupported'; readonly name: string };
+
+/** `head`: the member's first SIGNATURE_BYTES bytes, or all of it if shorter. */
+export function detectFormat(head: Uint8Array): MemberFormat {
+  if (startsWith(head, GZIP)) return { kind: 'gzip' };
+  const unsupported = UNSUPPORTED_SIGNATURES.find((signature) => startsWith(head, signature.bytes));
+  return unsupported === undefined ? { kind: 'plain' } : { kind: 'unsupported', name: unsupported.name };
+}
+
+/** `head`: the first TEXT_CHECK_BYTES bytes of the (decompressed) content, or all of it if shorter. */
+export function looksBinary(head: Uint8Array): boolean {
+  return head.subarray(0, TEXT_CHECK_BYTES).includes(0);
+}
+
+function startsWith(head: Uint8Array, bytes: readonly number[]): boolean {
+  return head.length >= bytes.length && bytes.every((byte, i) => head[i] === byte);
+}

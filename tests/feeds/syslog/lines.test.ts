@@ -1,0 +1,56 @@
+import { LineSplitter } from '../../../module/feeds/syslog/lines';
+
+/** Splits `input` fed in pieces of `size` bytes; returns the lines (copied) and the tail. */
+function split(
+  input: Buffer,
+  size: number,
+  maxLineBytes = 64,
+): { lines: string[]; tail?: string; tooLong: number[] } {
+  const tooLong: number[] = [];
+  const splitter = new LineSplitter((line) => tooLong.push(line), maxLineBytes);
+  const lines: string[] = [];
+  for (let at = 0; at < input.length; at += size) {
+    for (const line of splitter.push(input.subarray(at, at + size))) lines.push(line.toString('utf8'));
+  }
+  return { lines, tail: splitter.takeUnterminated()?.toString('utf8'), tooLong };
+}
+
+describe('LineSplitter', () => {
+  const input = Buffer.from(`first\r\nzweite Zeile 東京 🚀\n\n${'l'.repeat(70)}\nlast\r\nno end`, 'utf8');
+
+  it.each([1, 2, 3, 7, 64, input.length])(
+    'gives the same lines whatever the chunk size (%i bytes)',
+    (size) => {
+      expect(split(input, size)).toStrictEqual({
+        lines: ['first', 'zweite Zeile 東京 🚀', '', 'last'],
+        tail: 'no end',
+        tooLong: [4],
+      });
+    },
+  );
+
+  it('keeps a line of exactly the bound and skips one byte more', () => {
+    const { lines, tooLong } = split(Buffer.from(`${'a'.repeat(64)}\n${'b'.repeat(65)}\nc\n`), 10);
+    expect(lines).toStrictEqual(['a'.repeat(64), 'c']);
+    expect(tooLong).toStrictEqual([2]);
+  });
+
+  it('reports an over-long line once, however many chunks it spans', () => {
+    const { lines, tooLong, tail } = split(Buffer.from(`${'x'.repeat(1000)}\nnext\n${'y'.repeat(100)}`), 16);
+    expect(lines).toStrictEqual(['next']);
+    expect(tooLong).toStrictEqual([1, 3]);
+    expect(tail).toBeUndefined();
+  });
+
+  it('has no tail when the input ends with a line end', () => {
+    expect(split(Buffer.from('a\n'), 1).tail).toBeUndefined();
+  });
+
+  it('does not keep the chunk alive through a partial line', () => {
+    const splitter = new LineSplitter(() => undefined);
+    const chunk = Buffer.from('abc\ndef');
+    splitter.push(chunk);
+    chunk.fill(0x2d);
+    expect(splitter.push(Buffer.from('\n')).map(String)).toStrictEqual(['def']);
+  });
+});
