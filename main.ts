@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Module } from '@sekoia/automation-sdk-shim';
 import { PraCredentialCheck } from './module/credential-check';
 import { PullPraSessionsTrigger } from './triggers/pull-pra-sessions';
+import { PullPraSyslogTrigger } from './triggers/pull-pra-syslog';
 import { PullPraTeamTrigger } from './triggers/pull-pra-team';
 import { PullPraVaultAccountActivityTrigger } from './triggers/pull-pra-vault-account-activity';
 
@@ -14,6 +15,7 @@ praModule.register(PullPraVaultAccountActivityTrigger, 'pull_pra_vault_account_a
   'connector_beyondtrust_pra_vault_account_activity',
 ]);
 praModule.register(PullPraTeamTrigger, 'pull_pra_team', ['connector_beyondtrust_pra_team']);
+praModule.register(PullPraSyslogTrigger, 'pull_pra_syslog', ['connector_beyondtrust_pra_syslog']);
 praModule.registerAccountValidator(PraCredentialCheck);
 
 praModule.run().then(

@@ -61,11 +61,14 @@ export class CopyLedger implements Ledger<TimedEvent, CopyReceipt> {
   }
 
   /**
-   * `window` was read to its end (or given up): once the push carrying its last events is accepted,
-   * the watermark passes it.
+   * Every event before `time` has been read (or given up): once the push carrying the last of them
+   * is accepted, the watermark moves to `time`. The copies of this reply that no later event can
+   * need are forgotten, so a long reply (a whole syslog archive) is counted in bounded memory.
    */
-  completeWindow(window: TimeWindow): void {
-    this.pending.completeBefore = window.to;
+  completeBefore(time: number): void {
+    this.pending.completeBefore = time;
+    const horizon = this.state.horizonFor(time);
+    for (const second of this.reply.keys()) if (second < horizon) this.reply.delete(second);
   }
 
   admit(event: TimedEvent): string | undefined {

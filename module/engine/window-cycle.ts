@@ -153,7 +153,7 @@ class ReportWindows implements Work<TimeWindow> {
       // On a stop, what was read is still pushed; the window is read again next time, from the watermark.
       if (!this.env.running()) return;
     }
-    this.ledger.completeWindow(window);
+    this.ledger.completeBefore(window.to);
     this.length.afterReply(events);
   }
 
@@ -203,7 +203,7 @@ class ReportWindows implements Work<TimeWindow> {
       );
       return false;
     }
-    this.ledger.completeWindow(window);
+    this.ledger.completeBefore(window.to);
     this.env.metrics.errors.inc({ kind: 'set_aside' });
     this.env.log(
       `The ${this.report} report from ${when} failed ${MAX_WINDOW_FAILURES} cycles in a row and is set aside: its events ` +

@@ -101,7 +101,12 @@ export class WindowState implements FeedState {
 
   /** Events before this time are not forwarded: older than the overlap, or than the floor. */
   get horizon(): number {
-    return Math.max(this.content.floor, this.content.watermark - this.overlapSeconds);
+    return this.horizonFor(this.content.watermark);
+  }
+
+  /** The horizon once the watermark is at `watermark`. */
+  horizonFor(watermark: number): number {
+    return Math.max(this.content.floor, watermark - this.overlapSeconds);
   }
 
   get pendingCount(): number {

@@ -2,6 +2,7 @@
 import type { CollectionConfig } from '../config';
 import type { Feed, FeedState } from '../engine/feed';
 import { sessionsFeed } from './sessions/feed';
+import { syslogFeed } from './syslog/feed';
 import { teamFeed } from './team/feed';
 import { vaultFeed } from './vault/feed';
 
@@ -9,4 +10,5 @@ export const FEEDS: ReadonlyArray<Pick<Feed<CollectionConfig, FeedState>, 'title
   sessionsFeed,
   vaultFeed,
   teamFeed,
+  syslogFeed,
 ];

@@ -1,0 +1,112 @@
+/**
+ * One cycle of the Syslog feed: download the whole archive, read its records oldest first, forward
+ * those the intake has not accepted yet (by their time and copies, as for the activity reports),
+ * and move the watermark along the archive as its pushes are accepted.
+ */
+import { CopyLedger, type CopyReceipt, type TimedEvent } from '../../engine/copy-ledger';
+import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
+import { Forwarder } from '../../engine/forwarder';
+import type { WindowState } from '../../engine/window-state';
+import { RecordClock } from './record-clock';
+import type { SyslogArchive, SyslogSource } from './source';
+
+/** Records read between two moves of the watermark: its copies, and the state, stay this small. */
+const RECORDS_PER_PROGRESS = 2000;
+
+export class SyslogCycle implements FeedCycle {
+  constructor(
+    private readonly env: CycleEnvironment,
+    private readonly state: WindowState,
+    private readonly source: SyslogSource,
+  ) {}
+
+  async run(): Promise<void> {
+    const now = this.env.now();
+    this.state.clampToRetention(now);
+    try {
+      const archive = await this.source.download();
+      this.env.heartbeat();
+      if (archive !== undefined) await this.forwardArchive(archive, now);
+    } finally {
+      await this.source.discard();
+    }
+  }
+
+  /** A download left by a crash goes at the next start. */
+  async close(): Promise<void> {
+    await this.source.discard();
+  }
+
+  private async forwardArchive(archive: SyslogArchive, now: number): Promise<void> {
+    const ledger = new CopyLedger(this.state);
+    const clock = new RecordClock(now);
+    let forwarded = 0;
+    const forwarder = new Forwarder(ledger, {
+      ...this.env.delivery,
+      onForwarded: (count, newest) => {
+        forwarded += count;
+        this.env.delivery.onForwarded?.(count, newest);
+      },
+    });
+    const outcome = await forwarder.run(
+      () => this.forwardRecords(archive, ledger, forwarder, clock),
+      () => !this.env.running(),
+    );
+    if (outcome === 'abandoned') {
+      this.env.log(
+        'Stopped before the intake acknowledged the last records; they will be sent after the restart',
+      );
+      return;
+    }
+    this.report(archive, clock, forwarded);
+  }
+
+  private async forwardRecords(
+    archive: SyslogArchive,
+    ledger: CopyLedger,
+    forwarder: Forwarder<TimedEvent, CopyReceipt>,
+    clock: RecordClock,
+  ): Promise<void> {
+    // Every record of the archive is taken; the ledger keeps those after the horizon not yet accepted.
+    ledger.beginReply({ from: -Infinity, to: Infinity });
+    let read = 0;
+    for await (const record of archive.records) {
+      this.env.metrics.collectedEvents.inc();
+      for (const event of clock.place(record)) await forwarder.add(event);
+      if (++read % RECORDS_PER_PROGRESS === 0) {
+        ledger.completeBefore(clock.readBefore);
+        this.env.heartbeat();
+      }
+      // On a stop, what was read is still pushed; the next download is read again from the watermark.
+      if (!this.env.running()) return;
+    }
+    clock.finish();
+    ledger.completeBefore(clock.readBefore);
+  }
+
+  private report(archive: SyslogArchive, clock: RecordClock, forwarded: number): void {
+    const { counts } = archive;
+    const notes: string[] = [];
+    if (counts.recordsIncomplete > 0)
+      notes.push(`${counts.recordsIncomplete} missing segments (forwarded once, as received)`);
+    if (counts.recordsPendingAtEnd > 0)
+      notes.push(`${counts.recordsPendingAtEnd} still being written (left for the next download)`);
+    if (counts.linesUnparsed > 0)
+      notes.push(`${counts.linesUnparsed} lines that are not PRA audit records (skipped)`);
+    if (clock.unplaced > 0)
+      notes.push(
+        `${clock.unplaced} records without a time and no earlier record to take it from, not forwarded`,
+      );
+    if (forwarded > 0 || notes.length > 0) {
+      this.env.log(
+        `Syslog archive read: ${counts.recordsComplete + counts.recordsIncomplete} records, ${forwarded} forwarded` +
+          (notes.length > 0 ? `; ${notes.join('; ')}` : ''),
+      );
+    }
+    if (clock.unplaced > 0)
+      this.env.log(
+        `${clock.unplaced} syslog records without a time could not be placed and were not forwarded`,
+        'warning',
+      );
+  }
+}
