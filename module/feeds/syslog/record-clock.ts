@@ -16,8 +16,11 @@ import type { SyslogRecord } from './records';
 export const DISORDER_SECONDS = 60;
 /** Untimed records held until the archive's first timed one; past it, they are counted, not forwarded. */
 const MAX_LEADING_UNTIMED = 1000;
-/** The watermark follows the oldest of the latest timed records, so one odd `when` cannot pull it ahead. */
-const RECENT_TIMES = 256;
+/**
+ * The watermark follows the oldest of the latest timed records, so that one odd `when` (a clock
+ * jump, an event logged about the future) cannot pull it ahead of records still to come.
+ */
+export const RECENT_TIMES = 32;
 
 export class RecordClock {
   /** Untimed records with no earlier timed record to take the time of. */
