@@ -4,13 +4,22 @@
  * exit code, so that the program definition stays a list and subcommands stay testable.
  * Exit codes: 0 done, 1 the work failed (bad report, unreadable file, API error), 2 usage error.
  */
-import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Command, CommanderError } from 'commander';
 import { PraError } from './module/pra/errors';
-import { parseSessionListing } from './module/feeds/sessions/listing';
-import { parseAccessSessionReport } from './module/feeds/sessions/report-parser';
+import {
+  recognise,
+  REPORT_NAMES,
+  reportNamed,
+  syslogReportLines,
+  xmlReportLines,
+} from './module/feeds/report-kind';
+import type { ArchiveWarning } from './module/feeds/syslog/archive';
 
 const PROGRAM = 'pra-sessions';
 const EXIT_FAILED = 1;
@@ -18,6 +27,7 @@ const EXIT_USAGE = 2;
 
 export interface ParseCommandOptions {
   listing?: boolean;
+  report?: string;
 }
 
 export interface Io {
@@ -54,9 +64,14 @@ class LineWriter {
   }
 }
 
+/** Enough of a reply to see past an XML declaration and comments to the root element. */
+const HEAD_BYTES = 4096;
+
 /**
- * `pra-sessions parse <file|->`: one compact JSON event per line, as the collector forwards them,
- * or with `--listing` the lsids of an AccessSessionListing report.
+ * `pra-sessions parse <file|->`: what the module would forward for a saved report, one line each:
+ * compact JSON events for AccessSession, VaultAccountActivity and Team, reassembled payloads for
+ * a Syslog ZIP, lsids for a listing. The report is recognised by its root element or its ZIP
+ * signature; `--report` (or `--listing`) names it instead.
  */
 export async function parseCommand(
   file: string,
@@ -64,15 +79,27 @@ export async function parseCommand(
   io: Io = processIo,
 ): Promise<number> {
   const label = file === '-' ? '<stdin>' : file;
+  const forced = options.listing ? 'AccessSessionListing' : options.report && reportNamed(options.report);
+  if (options.report !== undefined && forced === undefined) {
+    io.stderr.write(`${PROGRAM}: unknown report ${options.report}; one of ${REPORT_NAMES.join(', ')}\n`);
+    return EXIT_USAGE;
+  }
   const input = file === '-' ? io.stdin : createReadStream(file);
   const out = new LineWriter(io.stdout);
+  let spool: string | undefined;
   try {
-    if (options.listing) {
-      for (const lsid of await parseSessionListing(input)) await out.line(lsid);
+    const { head, whole } = await peek(input, HEAD_BYTES);
+    const report = forced || recognise(head);
+    if (report === undefined)
+      throw new Error('this is no PRA report this tool knows by its start: name it with --report');
+    if (report === 'Syslog') {
+      // A ZIP is read from its end first: stdin goes to a temporary file.
+      const zip = file === '-' ? (spool = await spoolToFile(whole)) : file;
+      const warn = (warning: ArchiveWarning): boolean =>
+        io.stderr.write(`${PROGRAM}: ${label}: ${warning.message}\n`);
+      for await (const line of syslogReportLines(zip, warn)) await out.line(line);
     } else {
-      for await (const item of parseAccessSessionReport(input)) {
-        if (item.kind === 'event') await out.line(JSON.stringify(item.event));
-      }
+      for await (const line of xmlReportLines(report, whole)) await out.line(line);
     }
     await out.flush();
     return 0;
@@ -85,7 +112,34 @@ export async function parseCommand(
     return EXIT_FAILED;
   } finally {
     if (input !== io.stdin) input.destroy();
+    if (spool !== undefined) rmSync(path.dirname(spool), { recursive: true, force: true });
   }
+}
+
+/** The first `bytes` of `input` (fewer if it ends), and all of it, those bytes included. */
+async function peek(input: Readable, bytes: number): Promise<{ head: Buffer; whole: AsyncIterable<Buffer> }> {
+  const iterator = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const taken: Buffer[] = [];
+  let size = 0;
+  while (size < bytes) {
+    const next = await iterator.next();
+    if (next.done) break;
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    taken.push(chunk);
+    size += chunk.length;
+  }
+  async function* whole(): AsyncGenerator<Buffer> {
+    yield* taken;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  return { head: Buffer.concat(taken).subarray(0, bytes), whole: whole() };
+}
+
+async function spoolToFile(content: AsyncIterable<Buffer>): Promise<string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pra-sessions-'));
+  const file = path.join(dir, 'report.zip');
+  await pipeline(Readable.from(content), createWriteStream(file));
+  return file;
 }
 
 /** One line, no stack: what went wrong and where. */
@@ -101,7 +155,7 @@ export function describeFailure(err: unknown): string {
 
 export function buildProgram(io: Io = processIo): Command {
   const program = new Command(PROGRAM)
-    .description('Tools for the BeyondTrust PRA session collector')
+    .description('Tools for the BeyondTrust PRA collector')
     // Before any subcommand is added, so that they inherit it: usage errors surface here as
     // CommanderError instead of exiting the process with commander's code 1.
     .exitOverride()
@@ -111,9 +165,16 @@ export function buildProgram(io: Io = processIo): Command {
     });
   program
     .command('parse')
-    .description('print the events of an AccessSession report (file or - for stdin) as JSON lines')
+    .description(
+      'print what the module forwards for a saved PRA report (file or - for stdin), one line each: ' +
+        'JSON events (AccessSession, VaultAccountActivity, Team), payloads (Syslog ZIP), lsids (listing)',
+    )
     .argument('<file>', 'report file, or - for stdin')
-    .option('--listing', 'the input is an AccessSessionListing report: print its lsids instead')
+    .option('--report <name>', `the report, when its start does not tell: ${REPORT_NAMES.join(', ')}`)
+    .option(
+      '--listing',
+      'the input is an AccessSessionListing report (same as --report AccessSessionListing)',
+    )
     .action(async (file: string, options: ParseCommandOptions) => {
       process.exitCode = await parseCommand(file, options, io);
     });

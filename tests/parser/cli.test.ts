@@ -3,13 +3,17 @@
  * `npx tsc -b` before jest.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zipBytes } from '../support/zip-archive';
 import { fixture } from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const FIXTURES = join(ROOT, 'tests', 'fixtures');
+const VAULT_REPORT = join(ROOT, 'tests', 'feeds', 'vault', 'report.xml');
+const TEAM_REPORT = join(ROOT, 'tests', 'feeds', 'team', 'report.xml');
 
 interface Run {
   code: number | null;
@@ -92,5 +96,56 @@ describe('pra-sessions parse', () => {
     expect((await run(['parse', '--bogus', 'x.xml'])).code).toBe(2);
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['--help'])).code).toBe(0);
+  });
+
+  it('recognises Vault and Team reports by their root element and prints their events as forwarded', async () => {
+    const vault = await run(['parse', VAULT_REPORT]);
+    expect(vault).toMatchObject({ code: 0, stderr: '' });
+    const vaultEvents = vault.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(vaultEvents.length).toBeGreaterThan(1);
+    expect(vaultEvents[0]).toHaveProperty('account_id');
+    const team = await run(['parse', '-'], readFileSync(TEAM_REPORT));
+    expect(team).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(team.stdout.split('\n')[0] as string)).toHaveProperty('team');
+  });
+
+  it('prints one reassembled payload a line for a Syslog ZIP, from a file or stdin', async () => {
+    const line = (segment: string, payload: string): string =>
+      `Dec 11 08:50:51 pra BG[42]: 1427:${segment}:${payload}`;
+    const zip = await zipBytes([
+      { name: 'syslog', content: `${line('01:02', 'when=1765443051;ev')}\n${line('02:02', 'ent=login')}\n` },
+    ]);
+    const fromStdin = await run(['parse', '-'], zip);
+    expect(fromStdin).toStrictEqual({ code: 0, stdout: 'when=1765443051;event=login\n', stderr: '' });
+    const dir = mkdtempSync(join(tmpdir(), 'pra-cli-'));
+    try {
+      writeFileSync(join(dir, 'syslog.zip'), zip);
+      expect(await run(['parse', join(dir, 'syslog.zip')])).toStrictEqual(fromStdin);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--report names a report its start does not tell; an unknown name is a usage error', async () => {
+    const forced = await run(['parse', '--report', 'vaultaccountactivity', '-'], '<list/>');
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toMatch(/unexpected root element <list>, expected <vault_account_activity_list>/);
+    const unknown = await run(['parse', '--report', 'Sessions', '-'], '<session_list/>');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown report Sessions; one of AccessSession, AccessSessionListing/);
+    const unrecognised = await run(['parse', '-'], 'just text');
+    expect(unrecognised.code).toBe(1);
+    expect(unrecognised.stderr).toMatch(/name it with --report/);
+  });
+
+  it("reads PRA's no-data <error> as nothing to print", async () => {
+    const noData = await run(
+      ['parse', '-'],
+      '<error>No vault account activity matching your chosen criteria is available.</error>',
+    );
+    expect(noData).toStrictEqual({ code: 0, stdout: '', stderr: '' });
   });
 });
