@@ -197,6 +197,40 @@ describe('pull_pra_sessions end to end', () => {
     const ok = scenario.launch({ command: 'validate_module_configuration' });
     expect((await ok.exited).code).toBe(0);
     expect(scenario.sekoia.patches.at(-1)).toMatchObject({ status: 'finished', results: { success: true } });
+    const readable = (scenario.sekoia.patches.at(-1) as { results: { feeds: unknown[] } }).results.feeds;
+    expect(readable).toEqual([
+      { feed: 'PRA session events', readable: true },
+      { feed: 'PRA Vault account activity', readable: true },
+      { feed: 'PRA Team activity', readable: true },
+      { feed: 'PRA syslog audit records', readable: true },
+    ]);
+
+    // An account without the Syslog permission still passes: the other feeds work, and it says which fails.
+    scenario.pra.injectFault({ kind: 'status', status: 403, count: 1, report: 'Syslog' });
+    const partial = scenario.launch({ command: 'validate_module_configuration' });
+    await partial.exited;
+    expect(scenario.sekoia.patches.at(-1)).toMatchObject({ status: 'finished', results: { success: true } });
+    expect(
+      (scenario.sekoia.patches.at(-1) as { results: { feeds: unknown[] } }).results.feeds,
+    ).toContainEqual({
+      feed: 'PRA syslog audit records',
+      readable: false,
+      permission: 'Allow Access to Syslog Reports',
+    });
+    await partial.waitForLog((line) =>
+      /syslog audit records would fail: .*Allow Access to Syslog Reports/.test(String(line.message)),
+    );
+
+    // One that can read no report at all fails, naming each permission.
+    for (const report of ['AccessSessionListing', 'VaultAccountActivity', 'Team', 'Syslog']) {
+      scenario.pra.injectFault({ kind: 'status', status: 403, count: 1, report });
+    }
+    const none = scenario.launch({ command: 'validate_module_configuration' });
+    await none.exited;
+    expect(scenario.sekoia.patches.at(-1)).toMatchObject({ status: 'finished', results: { success: false } });
+    expect(JSON.stringify(scenario.sekoia.patches.at(-1))).toMatch(
+      /can read none of the reports.*Allow Access to Vault Account Activity Reports/,
+    );
 
     scenario.sekoia.setPatchReply({ module_configuration: { value: { client_secret: 'wrong' } } });
     const wrong = scenario.launch({ command: 'validate_module_configuration' });
