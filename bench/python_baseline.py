@@ -1,8 +1,7 @@
 """Baseline for `npm run bench:parse`: the Python collector's way of parsing an AccessSession report.
 
 Reproduces Sekoia's BeyondTrust PRA connector (automation-library, BeyondTrust/beyondtrust_modules):
-`helpers.parse_session` / `parse_session_end_time` and `connector_pra_platform.next_batch`, as
-described in /work/shared/docs/landscape.md section 3 and /work/shared/docs/pra-api.md section 5:
+`helpers.parse_session` / `parse_session_end_time` and `connector_pra_platform.next_batch`:
 
 - the whole HTTP body is in memory as text, and lxml parses all of it at once
   (`etree.fromstring(text.encode())`), so the full tree exists before the first event;

@@ -1,6 +1,6 @@
 /**
  * A BeyondTrust PRA tenant on loopback: OAuth client-credentials token endpoint and the reporting
- * API (AccessSessionListing, AccessSession), following ../../shared/docs/pra-api.md, plus a control
+ * API (AccessSessionListing, AccessSession, and the three reports of feeds.ts) as PRA answers them, plus a control
  * API to change the data, inject failures and wait for requests without sleeping. VaultAccountActivity,
  * Team and Syslog are served by `feeds.ts`.
  */

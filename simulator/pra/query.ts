@@ -1,5 +1,6 @@
 /**
- * Reporting parameters and session selection, per pra-api.md §2.2. Pure functions of (sessions,
+ * Reporting parameters and session selection: `start_*` windows hold the sessions that began in them,
+ * running ones included, `end_*` windows only closed sessions; `duration=0` means up to now. Pure functions of (sessions,
  * params, now) so the rules can be read and tested in one place.
  */
 import type { SessionView } from './render';

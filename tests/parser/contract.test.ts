@@ -1,7 +1,7 @@
 import type { ReportSessionEnd } from '../../module/feeds/sessions/events';
 import { fixture, items } from './helpers';
 
-// The example of shared/docs/event-contract.md, key order included: Sekoia's intake depends on it.
+// The example event Sekoia's intake parser is built on, key order included.
 const CONTRACT_JSON =
   '{"timestamp":"1764150000","event_type":"Chat Message",' +
   '"performed_by":{"type":"representative","name":"Alice Martin","gsnumber":"5","public_ip":"[2001:db8::5]:40001"},' +
@@ -14,7 +14,7 @@ const CONTRACT_JSON =
   '"file_transfer_count":"1","file_move_count":"0","file_delete_count":"0"}';
 
 describe('the event contract example', () => {
-  it('gives exactly the JSON of event-contract.md, byte for byte', async () => {
+  it('gives exactly the contract example JSON, byte for byte', async () => {
     const [first, ...rest] = await items(fixture('contract-example.xml'));
     expect(first.kind).toBe('event');
     if (first.kind !== 'event') return;

@@ -264,7 +264,7 @@ const KEY_ORDER = [
   'file_delete_count',
 ];
 
-describe('every event type of pra-api.md §4', () => {
+describe('every event type seen in PRA session reports', () => {
   it('comes out as the contract says, in document order', async () => {
     const parsed = await items(fixture('all-event-types.xml'));
     expect(parsed.map((item) => item.kind === 'event' && item.event)).toStrictEqual([...EXPECTED, false]);

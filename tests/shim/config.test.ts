@@ -18,7 +18,7 @@ let sandbox: Sandbox;
 beforeEach(() => (sandbox = new Sandbox()));
 afterEach(() => sandbox.cleanup());
 
-describe('configuration loading (contract §2)', () => {
+describe('configuration loading', () => {
   it('prefers the /symphony file over the environment variable', () => {
     sandbox.config('intake_url', 'https://from-file.example/\n');
     process.env.INTAKE_URL = 'https://from-env.example/';

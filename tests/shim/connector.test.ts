@@ -11,7 +11,7 @@ const platform = usePlatformSandbox();
 const batches = (): SekoiaSimulator['requests'] =>
   platform.sim.requests.filter((r) => r.path.endsWith('/batch'));
 
-describe('pushEventsToIntakes (contract §5, §11)', () => {
+describe('pushEventsToIntakes', () => {
   it('posts strings to <intake_server>/batch with the SDK headers and returns the ids', async () => {
     const { connector } = makeConnector(platform.sandbox);
     const ids = await connector.pushEventsToIntakes([{ a: 1, b: 'x' }, 'raw text']);

@@ -25,7 +25,7 @@ afterEach(async () => {
   sandbox.cleanup();
 });
 
-describe('run loop and stop (contract §8)', () => {
+describe('run loop and stop', () => {
   it('stop() wakes sleep(60) within a second', async () => {
     const { connector } = makeConnector(sandbox);
     const started = Date.now();

@@ -5,7 +5,7 @@ const platform = usePlatformSandbox();
 
 const logRequests = (): number => platform.sim.requests.filter((r) => r.path === '/logs').length;
 
-describe('logs API (contract §4)', () => {
+describe('logs API', () => {
   it('sends entries in one batch when the buffer reaches 50', async () => {
     const { connector } = makeConnector(platform.sandbox);
     for (let i = 0; i < 50; i++) connector.log(`line ${i}`, 'info');

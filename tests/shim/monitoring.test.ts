@@ -6,7 +6,7 @@ const platform = usePlatformSandbox();
 const get = (port: number | undefined, path: string) =>
   axios.get<unknown>(`http://127.0.0.1:${port}${path}`, { validateStatus: () => true });
 
-describe('health and metrics servers (contract §7)', () => {
+describe('health and metrics servers', () => {
   it('answers 200 on /health, then 500 once the heartbeat threshold passes', async () => {
     const started = deferred();
     const { connector } = makeConnector(platform.sandbox, async (self) => {

@@ -8,7 +8,7 @@ let sandbox: Sandbox;
 beforeEach(() => (sandbox = new Sandbox()));
 afterEach(() => sandbox.cleanup());
 
-describe('JsonStateFile (contract §9)', () => {
+describe('JsonStateFile', () => {
   it('returns undefined for a missing file and round-trips compact JSON', () => {
     const file = new JsonStateFile<{ most_recent_date_seen: string }>(
       path.join(sandbox.dataDir, 'context.json'),

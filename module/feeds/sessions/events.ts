@@ -1,6 +1,6 @@
 /**
  * The shapes that flow from a PRA report to the intake. `SessionEvent` is the compatibility
- * contract of ../shared/docs/event-contract.md: every scalar is a string exactly as in the XML, and
+ * contract of Sekoia's intake parser: every scalar is a string exactly as in the XML, and
  * a key is absent (never null) when its source is absent or empty.
  */
 

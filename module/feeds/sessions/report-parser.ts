@@ -1,6 +1,7 @@
 /**
  * Streaming parsers for the PRA reporting API's AccessSession and AccessSessionListing reports.
- * The shape of what comes out is the contract of shared/docs/event-contract.md.
+ * What comes out is the shape Sekoia's "BeyondTrust Privileged Remote Access Session" intake parser reads
+ * (see SessionEvent).
  */
 import { parseError } from '../../pra/errors';
 import type { JumpGroup, Party, ReportItem, SessionEvent } from './events';

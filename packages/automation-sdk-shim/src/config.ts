@@ -6,7 +6,7 @@ export type ConfigKind = 'json' | 'text';
 
 /**
  * Text items that are identifiers or URLs: trimmed, because a trailing newline in a `/symphony` file would
- * break the Bearer header or the URL (contract §11.6 [G]: the platform probably writes none, trimming is harmless).
+ * break the Bearer header or the URL (the platform probably writes none, so trimming is harmless).
  * Everything else is returned raw, as the SDK does.
  */
 const TRIMMED_TEXT = new Set([
@@ -19,7 +19,7 @@ const TRIMMED_TEXT = new Set([
 ]);
 
 /**
- * Contract §2: `<configPath>/<name>` when it is a regular file, else env `<NAME>` (empty = absent,
+ * As the SDK reads configuration: `<configPath>/<name>` when it is a regular file, else env `<NAME>` (empty = absent,
  * JSON may be base64), else missing. Values are cached after the first read, like the SDK.
  */
 export class ConfigLoader {

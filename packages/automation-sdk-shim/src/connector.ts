@@ -17,7 +17,10 @@ export interface PushOptions {
   signal?: AbortSignal;
 }
 
-/** Contract §5 limits, in UTF-8 bytes (stricter than the SDK's code points, contract §11.1). */
+/**
+ * The intake's limit on one event, in UTF-8 bytes: stricter than the SDK, which counts code points,
+ * so that no event the platform would refuse is ever sent.
+ */
 export const EVENT_BYTES_MAX_SIZE = 250_000;
 /** The whole serialised request body, envelope and re-escaping included; the intake answers 413 above it. */
 export const REQUEST_BYTES_MAX_SIZE = 10_485_760;
@@ -90,7 +93,10 @@ export abstract class Connector<
     return configuration;
   }
 
-  /** base = intake_server when truthy, else `intake_url`; then `/` only if missing, then `batch` (contract §11.5). */
+  /**
+   * base = intake_server when truthy, else `intake_url`; then `/` only if missing, then `batch`, as the
+   * SDK joins them (`new URL('batch', base)` would drop the last path segment of a regional base).
+   */
   private batchUrl(): string {
     const base = this.configuration.intake_server || optionalText(this.module, 'intake_url');
     if (!base) {
@@ -157,7 +163,7 @@ export abstract class Connector<
         }),
       {
         maxElapsedMs: this.timings.pushRetryMaxElapsedMs,
-        // Contract §11.3: every failure is retried, 4xx included, as the SDK does.
+        // Every failure is retried, 4xx included, as the SDK does: the intake answers 4xx under load too.
         delayMs: exponentialBackoff(1000, this.timings.pushRetryMaxDelayMs),
         signal: waitSignal,
       },

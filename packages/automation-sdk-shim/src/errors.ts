@@ -1,5 +1,5 @@
 /**
- * Every error the shim raises has its own class so that the run loop can classify it (contract §8) and
+ * Every error the shim raises has its own class so that the run loop can classify it (configuration errors are critical at once) and
  * callers can react without parsing messages. Messages name files, env vars and fields, never values.
  */
 

@@ -12,7 +12,7 @@ export interface HealthStatus {
 }
 
 /**
- * The liveness endpoint of contract §7: `GET /health` exactly (a query string is a 404), 200 when alive and
+ * The liveness endpoint the platform probes: `GET /health` exactly (a query string is a 404), 200 when alive and
  * 500 otherwise, any other GET path 404, other methods 501.
  */
 export function createHealthServer(status: () => HealthStatus): http.Server {

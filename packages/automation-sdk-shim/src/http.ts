@@ -3,7 +3,7 @@ import { BlockList, isIP, type AddressInfo } from 'node:net';
 import axios from 'axios';
 
 /**
- * Starts `server` on all interfaces (the platform probes the pod IP, contract §7); port 0 = ephemeral.
+ * Starts `server` on all interfaces (the platform probes the pod's IP, not loopback); port 0 = ephemeral.
  * Resolves the bound port.
  */
 export function listen(server: http.Server, port: number): Promise<number> {

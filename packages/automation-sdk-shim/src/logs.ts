@@ -98,7 +98,7 @@ const MUTE_CACHE_SIZE = 4096;
 const FLUSH_ATTEMPTS = 10;
 
 /**
- * The logs API of contract §4: buffered entries flushed at `batchSize`, on a timer, at once for error and
+ * The platform's logs API, as the Python SDK feeds it: buffered entries flushed at `batchSize`, on a timer, at once for error and
  * critical, and on demand. Only one critical ever; repeated `level:message` muted for `muteMs`.
  * A failed flush is retried, then dropped with a stdout error: logging never throws into the caller
  * (the SDK lets the exception reach log()'s caller, which in its timer thread silently ends the flushing).

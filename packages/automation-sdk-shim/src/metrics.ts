@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /**
- * The SDK's common connector metrics (contract §7), namespace `symphony_module_common`, with the
+ * The SDK's common connector metrics, namespace `symphony_module_common`, with the
  * exposed names prometheus_client produces (prom-client adds no `_total` suffix itself).
  * Deliberately WITHOUT the SDK's `intake_key` label: our security rule is that secrets never appear in
  * metric labels, and the intake key is a credential for the intake.

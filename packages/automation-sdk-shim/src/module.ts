@@ -27,7 +27,7 @@ export const ACCOUNT_VALIDATOR_COMMAND = 'validate_module_configuration';
 const NON_ITEM_ROOT_FILES = /^(manifest|package|package-lock|tsconfig.*|\..*)\.json$/;
 const ITEM_DIRECTORIES = ['triggers', 'connectors', 'actions', '.'];
 
-/** The module: manifest, configuration, data path and the registry of runnable items (contract §1–§3). */
+/** The module as the Python SDK's Module: manifest, configuration, data path and the registry of runnable items. */
 export class Module {
   readonly manifest: Record<string, unknown>;
   /** Masks secret values (module secrets, intake keys, the platform token) in everything written out. */
@@ -87,7 +87,7 @@ export class Module {
 
   /**
    * Merges secret values (from the secrets API or the account-validation reply) into the module
-   * configuration, then re-validates it (contract §3: every key is merged).
+   * configuration, then re-validates it (every key is merged, not only those the manifest lists, as the SDK does).
    */
   setSecrets(values: Record<string, unknown>): void {
     for (const value of Object.values(values)) this.masker.add(value);

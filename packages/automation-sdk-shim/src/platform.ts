@@ -17,7 +17,7 @@ export function optionalText(module: Module, name: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** `url_logs` / `url_secrets`, else derived from `url_callback` as the SDK does (contract §2). */
+/** `url_logs` / `url_secrets`, else derived from `url_callback` (`/callback` → `/logs`, `/secrets`) as the SDK does. */
 export function platformUrl(module: Module, kind: 'logs' | 'secrets' | 'callback'): string | undefined {
   const callback = optionalText(module, 'url_callback');
   if (kind === 'callback') return callback;
@@ -42,7 +42,7 @@ function requireUrl(module: Module, kind: 'secrets' | 'callback'): string {
 }
 
 /**
- * The SDK's `_send_request` (contract §6): 10 attempts, a 4xx is final at once, a 5xx or network error waits
+ * The SDK's `_send_request`: 10 attempts, a 4xx is final at once, a 5xx or network error waits
  * 2^attempt s (capped by timings) and retries; the last failure is SendEventError(status, or 500 with no response).
  */
 export async function callbackRequest(
@@ -81,7 +81,7 @@ export async function callbackRequest(
   }
 }
 
-/** Contract §3: GET url_secrets with the Bearer token; `body.value`; 10 attempts, waits 1, 2, 4, 8, 10... s. */
+/** As the SDK fetches secrets: GET url_secrets with the Bearer token; `body.value`; 10 attempts, waits 1, 2, 4, 8, 10... s. */
 export async function fetchSecrets(
   module: Module,
   timings: TriggerTimings,

@@ -1,5 +1,5 @@
 /**
- * Naive UTC ISO timestamps as the Python SDK writes them in logs and health (contract §4, §16):
+ * Naive UTC ISO timestamps as the Python SDK writes them in logs and health:
  * no zone suffix, microseconds left out when they are zero. JS clocks have millisecond precision.
  */
 export function naiveUtcIso(date: Date = new Date()): string {

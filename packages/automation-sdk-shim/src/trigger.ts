@@ -29,7 +29,7 @@ const FIVE_DAYS_MS = 5 * 24 * 3600 * 1000;
 const STOP_POLL_MS = 60_000;
 
 /**
- * A trigger as the Python SDK runs it (contract §4, §7, §8): configuration, logs API, health and metrics
+ * A trigger as the Python SDK runs it: configuration, logs API, health and metrics
  * servers, and the run loop that classifies errors and applies the critical rule.
  */
 export abstract class Trigger<C = Record<string, unknown>> {
@@ -187,7 +187,7 @@ export abstract class Trigger<C = Record<string, unknown>> {
     );
   }
 
-  /** Events were sent (or attempted): resets the error count and the health clock (contract §5, §8). */
+  /** Events were sent (or attempted): resets the error count and the health clock, as in the SDK. */
   protected markEventsSent(): void {
     this.errorCount = 0;
     this.lastEventsTime = Date.now();
@@ -279,7 +279,10 @@ export abstract class Trigger<C = Record<string, unknown>> {
     while (this.running) await abortableSleep(STOP_POLL_MS, this.stopSignal);
   }
 
-  /** Contract §8 `_is_error_critical`. */
+  /**
+   * The SDK's `_is_error_critical`: 5 counted errors, no critical sent yet, 30 minutes of uptime, and
+   * no events for uptime/5 (24 h at most).
+   */
   private isErrorCritical(): boolean {
     const now = Date.now();
     const uptime = now - this.startedAt;
@@ -336,7 +339,7 @@ export abstract class Trigger<C = Record<string, unknown>> {
     }
   }
 
-  /** `intake_key` and the item's connector-level secrets (`arguments.secrets`, contract §3). */
+  /** `intake_key` and the item's connector-level secrets (`arguments.secrets`, which the SDK never fetches). */
   private maskItemSecrets(raw: unknown): void {
     if (!isPlainObject(raw)) return;
     const args = this.module.itemManifest(this.name)?.arguments;
@@ -357,7 +360,7 @@ function isAbortLike(error: unknown): boolean {
 }
 
 /**
- * Contract §8: HTTP-client errors and SendEventError from 500 up are the platform's or the network's problem,
+ * As in the SDK, HTTP-client errors and SendEventError from 500 up are the platform's or the network's problem,
  * logged but not counted toward the critical rule. A failed intake push is the same kind of problem.
  */
 function isPlatformSideError(error: unknown): boolean {
