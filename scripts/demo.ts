@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: the real collector against a simulated PRA tenant and a simulated Sekoia platform,
- * both on loopback, for about twenty seconds. Closed sessions are forwarded on the first cycle, live
- * sessions grow while the collector follows them, then end; the collector is stopped as the platform
- * stops it (SIGTERM), and what reached the intake is checked against what PRA holds.
+ * both on loopback, for about forty seconds, every feed in turn. Sessions first: closed sessions are
+ * forwarded on the first cycle, live sessions grow while the collector follows them, then end; the
+ * collector is stopped as the platform stops it (SIGTERM), and what reached the intake is checked
+ * against what PRA holds. Then the Vault, Team and Syslog triggers (demo-feeds.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { CollectorProcess, platformLaunch } from '../simulator/collector-process
 import { compareDeliveries, expectedEvents } from '../simulator/delivery-check';
 import { startPraSimulator, type PraSimulator, type SimSession } from '../simulator/pra';
 import { startSekoiaSimulator, type SekoiaSimulator } from '../simulator/sekoia';
+import { demoOtherFeeds } from './demo-feeds';
+import { countBy, elapsed, row, say } from './demo-output';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Under the repository (git-ignored) rather than a temp dir, so the state can be opened after the run. */
@@ -27,10 +30,6 @@ const SECOND_LIVE_ROUND = 2;
 /** Bound on every wait: a few cycles. Past it the demo fails instead of hanging. */
 const WAIT_MS = 15_000;
 
-const started = Date.now();
-const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;
-const say = (line = ''): void => console.log(line);
-const row = (label: string, value: string | number): void => say(`  ${label.padEnd(26)}${value}`);
 const short = (lsid: string): string => `${lsid.slice(0, 8)}…`;
 
 interface ForwardedEvent {
@@ -60,12 +59,6 @@ function committed(collector: CollectorProcess, lsid: string): number {
   return readState(collector.statePath)?.tracked[lsid]?.forwarded ?? 0;
 }
 
-function countBy<T>(items: readonly T[], key: (item: T) => string): Array<[string, number]> {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
-}
-
 async function main(): Promise<number> {
   fs.rmSync(DEMO_DIR, { recursive: true, force: true });
   fs.mkdirSync(DATA_DIR, { recursive: true });
@@ -77,7 +70,15 @@ async function main(): Promise<number> {
     collector = CollectorProcess.start(
       platformLaunch({ pra, sekoia }, { trigger: { frequency: FREQUENCY_SECONDS }, dataDir: DATA_DIR }),
     );
-    return await run(pra, sekoia, collector);
+    const sessionsOk = (await run(pra, sekoia, collector)) === 0;
+    const othersOk = await demoOtherFeeds(pra, DEMO_DIR, WAIT_MS);
+    say();
+    say(
+      sessionsOk && othersOk
+        ? 'Result: OK, every feed forwarded every PRA event exactly once'
+        : 'Result: FAILED (see above)',
+    );
+    return sessionsOk && othersOk ? 0 : 1;
   } catch (error) {
     // What the collector said last is usually why the demo failed.
     for (const line of collector?.lines.slice(-15) ?? [])
@@ -96,7 +97,9 @@ async function run(pra: PraSimulator, sekoia: SekoiaSimulator, collector: Collec
   const closed = pra.sessions.filter((s) => s.endTime !== null);
   const live: SimSession[] = pra.sessions.filter((s) => s.endTime === null);
 
-  say('BeyondTrust PRA sessions collector: demo');
+  say('BeyondTrust PRA collector: demo of the four feeds');
+  say();
+  say('Session events (node dist/main.js pull_pra_sessions)');
   say();
   row('PRA tenant (simulated)', `${pra.url}  ${closed.length} closed sessions, ${live.length} running`);
   row('Sekoia platform (sim.)', sekoia.url);
@@ -228,7 +231,7 @@ function summary(
 
   const ok = check.lost === 0 && check.duplicated === 0 && check.unexpected === 0 && run.exitCode === 0;
   say();
-  say(ok ? 'Result: OK, every PRA event reached the intake exactly once' : 'Result: FAILED (see above)');
+  say(ok ? '  Sessions: OK, every PRA event reached the intake exactly once' : '  Sessions: FAILED');
   if (!ok) for (const sample of check.lostSamples) say(`  lost: ${sample}`);
   return ok ? 0 : 1;
 }
