@@ -33,7 +33,6 @@ const SEGMENT_BYTES = 1000;
 const PIDS = [4211, 4212, 4213, 4214, 69065, 69066, 69070, 71002];
 const SITE_ID = 1427;
 const HOST = 'pra01';
-const FIRST_WHEN = 1765443051;
 const BATCH_BYTES = 1024 * 1024;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const USERS = [
@@ -100,10 +99,11 @@ class SyslogWriter {
   readonly counts = { textBytes: 0, lines: 0, records: 0, otherLines: 0 };
   private readonly rand: () => number;
   private readonly open = new Map<number, Buffer[]>();
-  private when = FIRST_WHEN;
+  private when: number;
 
-  constructor(seed: number) {
+  constructor(seed: number, firstWhen: number) {
     this.rand = random(seed);
+    this.when = firstWhen;
   }
 
   /** Writes about `bytes` bytes of lines to `out`; with `closeAll`, finishes every open message. */
@@ -168,9 +168,11 @@ export async function generateSyslogArchive(
   zipPath: string,
   textBytes: number,
   seed: number,
+  /** The `when` of the first record (unix seconds); each next one is 0 or 1 s later. */
+  firstWhen: number,
 ): Promise<GeneratedArchive> {
   await mkdir(dir, { recursive: true });
-  const writer = new SyslogWriter(seed);
+  const writer = new SyslogWriter(seed, firstWhen);
   const zip = new yazl.ZipFile();
   for (let rotation = MEMBERS - 1; rotation >= 0; rotation--) {
     const gzip = rotation >= 2;

@@ -20,7 +20,12 @@ import { generateSyslogArchive, type GeneratedArchive } from './syslog-generator
 const MB = 1024 * 1024;
 const SEED = 20251211;
 /** Changing the generator changes the archive: bump this so that a stale cached one is not reused. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
+/**
+ * Records start a month ago (at midnight UTC, so the cached archive serves a whole day): well inside
+ * PRA's 90-day retention, so a collector takes them all; about a week of records follows.
+ */
+const FIRST_WHEN = Math.floor(Date.now() / 86_400_000) * 86_400 - 30 * 86_400;
 const PYTHON = 'python3';
 const PYTHON_BASELINE = path.join(__dirname, '..', '..', 'bench', 'syslog_python_baseline.py');
 const IMAGE_NODE_OPTIONS = imageEnvironment(
@@ -78,7 +83,11 @@ function peakRssMb(): number {
 
 /** The cached archive of this size, generated first if it is not there yet. */
 async function archive(sizeMb: number): Promise<{ zipPath: string; generated: GeneratedArchive }> {
-  const dir = path.join(tmpdir(), 'pra-bench-syslog', `v${GENERATOR_VERSION}-${sizeMb}mb-seed${SEED}`);
+  const dir = path.join(
+    tmpdir(),
+    'pra-bench-syslog',
+    `v${GENERATOR_VERSION}-${sizeMb}mb-seed${SEED}-from${FIRST_WHEN}`,
+  );
   const zipPath = path.join(dir, 'report.zip');
   const expectedPath = path.join(dir, 'generated.json');
   if (fs.existsSync(expectedPath)) {
@@ -86,7 +95,13 @@ async function archive(sizeMb: number): Promise<{ zipPath: string; generated: Ge
     return { zipPath, generated: JSON.parse(fs.readFileSync(expectedPath, 'utf8')) as GeneratedArchive };
   }
   const started = Date.now();
-  const generated = await generateSyslogArchive(path.join(dir, 'members'), zipPath, sizeMb * MB, SEED);
+  const generated = await generateSyslogArchive(
+    path.join(dir, 'members'),
+    zipPath,
+    sizeMb * MB,
+    SEED,
+    FIRST_WHEN,
+  );
   fs.rmSync(path.join(dir, 'members'), { recursive: true });
   // Written last: its presence says the archive is whole.
   fs.writeFileSync(expectedPath, JSON.stringify(generated));
