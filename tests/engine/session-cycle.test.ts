@@ -3,7 +3,7 @@
  * failing batch down, telling a bad session from a PRA outage, timeouts, stop, intake failure, and
  * the windowed catch-up that keeps the work in progress bounded.
  */
-import { MAX_NEW_SESSIONS_PER_WINDOW, SessionCycle } from '../../module/feeds/sessions/cycle';
+import { MAX_NEW_SESSIONS_PER_WINDOW, MAX_TRACKED, SessionCycle } from '../../module/feeds/sessions/cycle';
 import type { SessionsConfig } from '../../module/feeds/sessions/feed';
 import { SessionsState, type StateFileContent } from '../../module/feeds/sessions/state';
 import { FakeEnvironment, multiset } from './fakes';
@@ -206,5 +206,16 @@ describe('the session cycle', () => {
     expect(new Set(watermarks).size).toBeGreaterThan(3);
     expect(saved(env).closed_watermark).toBe(NOW);
     expect(Object.keys(saved(env).seen).length).toBeLessThanOrEqual(MAX_NEW_SESSIONS_PER_WINDOW);
+  });
+
+  it('still fetches what it tracks when the tracked set starts a cycle at its bound', async () => {
+    const tenant = new FakeSessionTenant();
+    const backlog = closedSessions(tenant, MAX_TRACKED, 1, NOW - 3 * HOUR);
+    const { env, state, cycle } = start(tenant, undefined, { sessionsPerRequest: 50 });
+    // Left tracked by earlier cycles (PRA was failing then, say).
+    for (const lsid of backlog) state.track(lsid, NOW - 3 * HOUR);
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    expect(saved(env).tracked).toEqual({});
   });
 });

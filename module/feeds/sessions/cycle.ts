@@ -23,7 +23,7 @@ export const MAX_NEW_SESSIONS_PER_WINDOW = 5000;
 /** Fewer new sessions than this, and the next window is twice as long: a quiet tenant catches up in few listings. */
 const FEW_NEW_SESSIONS = 1000;
 /** No new window is listed while this many sessions are still tracked (failing ones, long running ones). */
-const MAX_TRACKED = 2 * MAX_NEW_SESSIONS_PER_WINDOW;
+export const MAX_TRACKED = 2 * MAX_NEW_SESSIONS_PER_WINDOW;
 const FIRST_WINDOW_SECONDS = 3600;
 /**
  * Windows grow no longer than a day, so that a burst after a quiet spell costs one oversized
@@ -92,7 +92,9 @@ export class SessionCycle implements FeedCycle {
   ): Promise<void> {
     const fetched = new Set<string>();
     let caughtUp = false;
-    while (!caughtUp && this.env.running() && this.state.trackedCount < MAX_TRACKED) {
+    // At least one window a cycle, whatever is tracked: the sessions tracked are fetched in it, and
+    // so get their chance to finish or to be set aside.
+    do {
       caughtUp = await this.listNextWindow(now, counts);
       const pending = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid));
       for (const lsid of pending) fetched.add(lsid);
@@ -114,9 +116,9 @@ export class SessionCycle implements FeedCycle {
             'warning',
           ),
       });
-      // Sessions leave the tracked set only once committed: the bound above counts them right.
+      // Sessions leave the tracked set only once committed: the bound below counts them right.
       await forwarder.drain();
-    }
+    } while (!caughtUp && this.env.running() && this.state.trackedCount < MAX_TRACKED);
   }
 
   /**
