@@ -4,7 +4,7 @@
  * the windowed catch-up that keeps the work in progress bounded.
  */
 import { MAX_NEW_SESSIONS_PER_WINDOW, MAX_TRACKED, SessionCycle } from '../../module/feeds/sessions/cycle';
-import type { SessionsConfig } from '../../module/feeds/sessions/feed';
+import type { SessionsConfig } from '../../module/feeds/sessions/config';
 import { SessionsState, type StateFileContent } from '../../module/feeds/sessions/state';
 import { FakeEnvironment, multiset } from './fakes';
 import { FakeSessionTenant } from './fake-tenants';

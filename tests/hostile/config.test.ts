@@ -6,7 +6,7 @@
  */
 import { TriggerConfigurationError } from '@sekoia/automation-sdk-shim';
 import { ArgumentReader, praCredentials } from '../../module/config';
-import { configureSessions } from '../../module/feeds/sessions/feed';
+import { configureSessions } from '../../module/feeds/sessions/config';
 import { unknownKeys } from '../../packages/automation-sdk-shim/src/schema';
 import { Scenario } from '../support/scenario';
 

@@ -12,7 +12,7 @@ import { SessionBatches } from './batches';
 import { SessionLedger, type SessionReceipt } from './ledger';
 import type { SessionSource } from './source';
 import type { SessionsState } from './state';
-import type { SessionsConfig } from './feed';
+import type { SessionsConfig } from './config';
 
 /**
  * New sessions one listing may bring before its window is asked for again in halves: the tracked
