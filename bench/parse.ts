@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAccessSessionReport } from '../module/feeds/sessions/report-parser';
 import { generateReport } from './report-generator';
+import { benchEntry } from './child';
 
 const MB = 1024 * 1024;
 const SIZES_MB = [32, 300];
@@ -155,21 +156,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--child') {
-  measure(process.argv[3]).then(
-    (run) => process.stdout.write(JSON.stringify(run)),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-} else {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
-
 /** One line of the results table: parser, file MB, events, seconds, events/s, MB/s, peak RSS, verdict. */
 function tableRow(
   parser: string,
@@ -188,3 +174,5 @@ function tableRow(
     verdict,
   ];
 }
+
+benchEntry(measure, main);

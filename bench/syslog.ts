@@ -16,6 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readSyslogReport } from '../module/feeds/syslog/records';
 import { imageEnvironment } from '../scripts/image-replay';
 import { generateSyslogArchive, type GeneratedArchive } from './syslog-generator';
+import { benchEntry } from './child';
 
 const MB = 1024 * 1024;
 const SEED = 20251211;
@@ -201,17 +202,4 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
-if (process.argv[2] === '--child') {
-  measure(process.argv[3]).then(
-    (run) => process.stdout.write(JSON.stringify(run)),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-} else {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}
+benchEntry(measure, main);

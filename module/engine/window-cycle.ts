@@ -6,7 +6,8 @@
 import { PraError } from '../pra/errors';
 import { CopyLedger, type CopyReceipt, type TimedEvent, type TimeWindow } from './copy-ledger';
 import type { CycleEnvironment, FeedCycle } from './feed';
-import { Forwarder } from './forwarder';
+import { deliver } from './delivery';
+import type { Forwarder } from './forwarder';
 import { isoSeconds } from './python-checkpoint';
 import type { WindowState } from './window-state';
 import { runWorkQueue, type Work } from './work-queue';
@@ -63,32 +64,25 @@ export class WindowCycle implements FeedCycle {
     const now = this.env.now();
     this.state.clampToRetention(now);
     const ledger = new CopyLedger(this.state);
-    let forwarded = 0;
-    const forwarder = new Forwarder(ledger, {
-      ...this.env.delivery,
-      onForwarded: (count, newest) => {
-        forwarded += count;
-        this.env.delivery.onForwarded?.(count, newest);
-      },
-    });
-    const windows = new ReportWindows(
-      now,
-      this.env,
-      this.state,
-      ledger,
-      forwarder,
-      this.source,
-      this.length,
-      this.report,
-    );
-    const outcome = await forwarder.run(
-      () =>
-        runWorkQueue(windows, () => this.length.seconds, {
+    const { forwarded, abandoned } = await deliver(this.env, ledger, (forwarder) =>
+      runWorkQueue(
+        new ReportWindows(
+          now,
+          this.env,
+          this.state,
+          ledger,
+          forwarder,
+          this.source,
+          this.length,
+          this.report,
+        ),
+        () => this.length.seconds,
+        {
           running: () => this.env.running(),
           heartbeat: () => this.env.heartbeat(),
           onTimeout: () => this.length.shrink(),
-        }),
-      () => !this.env.running(),
+        },
+      ),
     );
     if (ledger.untimedEvents > 0) {
       this.env.log(
@@ -96,11 +90,7 @@ export class WindowCycle implements FeedCycle {
         'warning',
       );
     }
-    if (outcome === 'abandoned') {
-      this.env.log(
-        'Stopped before the intake acknowledged the last events; they will be sent after the restart',
-      );
-    } else if (forwarded > 0) {
+    if (!abandoned && forwarded > 0) {
       this.env.log(
         `Cycle done: ${forwarded} events forwarded; everything before ${isoSeconds(this.state.watermark)} is collected`,
       );

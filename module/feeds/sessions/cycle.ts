@@ -4,7 +4,8 @@
  * intake accepted it; window after window until the listings reach now.
  */
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
-import { Forwarder } from '../../engine/forwarder';
+import { deliver } from '../../engine/delivery';
+import type { Forwarder } from '../../engine/forwarder';
 import { AdaptiveSize, runWorkQueue } from '../../engine/work-queue';
 import { PraError } from '../../pra/errors';
 import type { SerializedItem } from './events';
@@ -33,7 +34,6 @@ const MAX_WINDOW_SECONDS = 86_400;
 
 interface CycleCounts {
   listed: number;
-  forwarded: number;
 }
 
 export class SessionCycle implements FeedCycle {
@@ -55,26 +55,14 @@ export class SessionCycle implements FeedCycle {
       this.env.log(`Session ${lsid} given up: it is older than PRA's 90-day retention`, 'warning');
     }
     this.batchSize.nextCycle();
-    const counts: CycleCounts = { listed: 0, forwarded: 0 };
+    const counts: CycleCounts = { listed: 0 };
     const ledger = new SessionLedger(this.state, (message) => this.env.log(message, 'warning'));
-    const forwarder = new Forwarder(ledger, {
-      ...this.env.delivery,
-      onForwarded: (count, newest) => {
-        counts.forwarded += count;
-        this.env.delivery.onForwarded?.(count, newest);
-      },
-    });
-    const outcome = await forwarder.run(
-      () => this.collect(now, forwarder, counts),
-      () => !this.env.running(),
+    const { forwarded, abandoned } = await deliver(this.env, ledger, (forwarder) =>
+      this.collect(now, forwarder, counts),
     );
-    if (outcome === 'abandoned') {
+    if (!abandoned && (counts.listed > 0 || forwarded > 0)) {
       this.env.log(
-        'Stopped before the intake acknowledged the last events; they will be sent after the restart',
-      );
-    } else if (counts.listed > 0 || counts.forwarded > 0) {
-      this.env.log(
-        `Cycle done: ${counts.listed} new sessions listed, ${counts.forwarded} events forwarded, ` +
+        `Cycle done: ${counts.listed} new sessions listed, ${forwarded} events forwarded, ` +
           `${this.state.trackedCount} sessions still followed or pending`,
       );
     }

@@ -5,7 +5,8 @@
  */
 import { CopyLedger, type CopyReceipt, type TimedEvent } from '../../engine/copy-ledger';
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
-import { Forwarder } from '../../engine/forwarder';
+import { deliver } from '../../engine/delivery';
+import type { Forwarder } from '../../engine/forwarder';
 import type { WindowState } from '../../engine/window-state';
 import { RecordClock } from './record-clock';
 import type { SyslogArchive, SyslogSource } from './source';
@@ -40,25 +41,10 @@ export class SyslogCycle implements FeedCycle {
   private async forwardArchive(archive: SyslogArchive, now: number): Promise<void> {
     const ledger = new CopyLedger(this.state);
     const clock = new RecordClock(now);
-    let forwarded = 0;
-    const forwarder = new Forwarder(ledger, {
-      ...this.env.delivery,
-      onForwarded: (count, newest) => {
-        forwarded += count;
-        this.env.delivery.onForwarded?.(count, newest);
-      },
-    });
-    const outcome = await forwarder.run(
-      () => this.forwardRecords(archive, ledger, forwarder, clock),
-      () => !this.env.running(),
+    const { forwarded, abandoned } = await deliver(this.env, ledger, (forwarder) =>
+      this.forwardRecords(archive, ledger, forwarder, clock),
     );
-    if (outcome === 'abandoned') {
-      this.env.log(
-        'Stopped before the intake acknowledged the last records; they will be sent after the restart',
-      );
-      return;
-    }
-    this.report(archive, clock, forwarded);
+    if (!abandoned) this.report(archive, clock, forwarded);
   }
 
   private async forwardRecords(
