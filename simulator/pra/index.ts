@@ -10,8 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { SessionGenerator } from './data';
-import { parseReportQuery, selectSessions } from './query';
+import { parseReportQuery } from './query';
 import { accessSessionChunks, collect, listingChunks, renderError, type XmlStyle } from './render';
+import { RenderCache } from './render-cache';
+import { SessionIndex } from './session-index';
 import type {
   AddSessionInput,
   AutoGrowOptions,
@@ -34,6 +36,11 @@ export { NAMESPACE_URIS, NO_DATA_BODY, renderEvent } from './render';
 const MAX_TOKENS = 30;
 const XML_TYPE = 'text/xml; charset=UTF-8';
 const JSON_TYPE = 'application/json';
+/**
+ * Bytes of finished session renderings kept for reuse: enough for the sessions a collector asks
+ * for again (retries, split batches), far less than a large tenant's whole history.
+ */
+const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** A reply before faults shape it: status, headers and a body produced chunk by chunk. */
 interface Reply {
@@ -123,7 +130,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 class Simulator implements PraSimulator {
   readonly requests: RecordedRequest[] = [];
-  readonly sessions: SimSession[];
   url = '';
   private issued = 0;
   /** Valid tokens, oldest first, with their expiry in unix seconds. */
@@ -137,18 +143,24 @@ class Simulator implements PraSimulator {
   private readonly closing = new AbortController();
   private readonly server: Server;
   private readonly generator: SessionGenerator;
+  private readonly index: SessionIndex;
+  private readonly renderings = new RenderCache(RENDER_CACHE_BYTES);
   private readonly now: () => number;
 
   constructor(private readonly options: Required<Omit<PraSimulatorOptions, 'prefix'>> & { prefix?: string }) {
     this.now = options.now;
     this.style = { namespace: options.namespace, prefix: options.prefix };
     this.generator = new SessionGenerator(options);
-    this.sessions = this.generator.initialSessions(this.now());
+    this.index = new SessionIndex(this.generator.initialSessions(this.now()));
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
   get tokensIssued(): number {
     return this.issued;
+  }
+
+  get sessions(): SimSession[] {
+    return this.index.sessions;
   }
 
   async listen(): Promise<void> {
@@ -184,9 +196,7 @@ class Simulator implements PraSimulator {
       events ?? Math.max(Math.floor(this.options.eventsPerSession / 4), 2),
       this.now(),
     );
-    // Keep `sessions` ordered by start time, the order reports list them in.
-    const at = this.sessions.findIndex((s) => s.startTime > session.startTime);
-    this.sessions.splice(at < 0 ? this.sessions.length : at, 0, session);
+    this.index.add(session);
     this.notify();
     return session;
   }
@@ -198,14 +208,15 @@ class Simulator implements PraSimulator {
   }
 
   endSession(lsid: string): void {
-    this.generator.end(this.openSession(lsid), this.now());
+    const session = this.openSession(lsid);
+    this.generator.end(session, this.now());
+    this.index.ended(session);
     this.notify();
   }
 
   autoGrow(intervalMs: number, options: AutoGrowOptions = {}): () => void {
     const timer = setInterval(() => {
-      for (const s of this.sessions)
-        if (s.endTime === null) this.generator.grow(s, options.events ?? 1, this.now());
+      for (const s of this.index.runningSessions()) this.generator.grow(s, options.events ?? 1, this.now());
       this.notify();
     }, intervalMs);
     this.timers.add(timer);
@@ -216,8 +227,10 @@ class Simulator implements PraSimulator {
   }
 
   renderAccessSession(lsids: string[]): string {
-    const views = selectSessions(this.sessions, { report: 'AccessSession', lsids }, this.now());
-    return collect(accessSessionChunks(views, { style: this.style, baseUrl: this.url }));
+    const views = this.index.select({ report: 'AccessSession', lsids }, this.now());
+    return collect(
+      accessSessionChunks(views, { style: this.style, baseUrl: this.url, cache: this.renderings }),
+    );
   }
 
   waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -254,7 +267,7 @@ class Simulator implements PraSimulator {
   }
 
   private openSession(lsid: string): SimSession {
-    const session = this.sessions.find((s) => s.lsid === lsid);
+    const session = this.index.find(lsid);
     if (!session) throw new Error(`PRA simulator: unknown session ${lsid}`);
     if (session.endTime !== null) throw new Error(`PRA simulator: session ${lsid} has already ended`);
     return session;
@@ -317,8 +330,8 @@ class Simulator implements PraSimulator {
       if (fault?.kind === 'slow') await delay(fault.delayMs, undefined, { signal: this.closing.signal });
       const reply = this.route(req.method ?? '', record);
       if (fault?.kind === 'malformed') {
-        // route() renders text; only `body` faults, handled above, carry bytes.
-        const whole = collect(reply.body as Iterable<string>);
+        // route() renders text and whole-session bytes; only `body` faults, handled above, carry others.
+        const whole = collect(reply.body);
         reply.body = [whole.slice(0, Math.floor(whole.length / 2))];
       }
       await this.send(res, record, reply, fault?.kind === 'reset' ? fault.afterBytes : undefined);
@@ -389,7 +402,7 @@ class Simulator implements PraSimulator {
     const query = parseReportQuery(record.params);
     if ('error' in query) return textReply(200, XML_TYPE, renderError(query.error, this.style));
     record.lsids = query.lsids;
-    const views = selectSessions(this.sessions, query, now);
+    const views = this.index.select(query, now);
     record.returned = views.map((v) => v.session.lsid);
     const headers = { 'Content-Type': XML_TYPE };
     if (query.report === 'AccessSessionListing') {
@@ -414,7 +427,12 @@ class Simulator implements PraSimulator {
     return {
       status: 200,
       headers,
-      body: accessSessionChunks(views, { style: this.style, baseUrl: this.url, breakAt: broken }),
+      body: accessSessionChunks(views, {
+        style: this.style,
+        baseUrl: this.url,
+        breakAt: broken,
+        cache: this.renderings,
+      }),
       destroyAtEnd: mode === 'reset',
       fault: mode ? 'failSession' : undefined,
     };
