@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { SessionGenerator } from './data';
 import { parseReportQuery } from './query';
-import { accessSessionChunks, collect, listingChunks, renderError, type XmlStyle } from './render';
+import { accessSessionChunks, coalesced, collect, listingChunks, renderError, type XmlStyle } from './render';
 import { RenderCache } from './render-cache';
 import { SessionIndex } from './session-index';
 import type {
@@ -94,17 +94,15 @@ function resetConnection(res: ServerResponse): void {
 }
 
 /** Waits until the socket takes more data, or the connection closes (a client giving up mid-report). */
-async function drained(res: ServerResponse): Promise<void> {
-  const done = new AbortController();
-  try {
-    await Promise.race([
-      once(res, 'drain', { signal: done.signal }),
-      once(res, 'close', { signal: done.signal }),
-    ]);
-  } finally {
-    // Drops the listener of whichever event did not fire, so long reports do not pile them up.
-    done.abort();
-  }
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      // Drops the listener of whichever event did not fire, so long reports do not pile them up.
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }
 
 function faultReply(fault: Extract<PraFault, { kind: 'body' }>): Reply {
@@ -409,9 +407,11 @@ class Simulator implements PraSimulator {
       return {
         status: 200,
         headers,
-        body: listingChunks(
-          views.map((v) => v.session),
-          this.style,
+        body: coalesced(
+          listingChunks(
+            views.map((v) => v.session),
+            this.style,
+          ),
         ),
       };
     }
@@ -427,12 +427,14 @@ class Simulator implements PraSimulator {
     return {
       status: 200,
       headers,
-      body: accessSessionChunks(views, {
-        style: this.style,
-        baseUrl: this.url,
-        breakAt: broken,
-        cache: this.renderings,
-      }),
+      body: coalesced(
+        accessSessionChunks(views, {
+          style: this.style,
+          baseUrl: this.url,
+          breakAt: broken,
+          cache: this.renderings,
+        }),
+      ),
       destroyAtEnd: mode === 'reset',
       fault: mode ? 'failSession' : undefined,
     };

@@ -55,15 +55,19 @@ const ATTR_ESCAPES: Record<string, string> = {
   '\r': '&#13;',
 };
 
+// Tested before replacing: most values need no escape, and a test is far cheaper than a replace.
+const TEXT_SPECIAL = /[&<>]/;
+const ATTR_SPECIAL = /[&<>"\t\n\r]/;
+
 export function escapeText(value: string): string {
-  return value.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]);
+  return TEXT_SPECIAL.test(value) ? value.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]) : value;
 }
 
 export function escapeAttr(value: string): string {
-  return value.replace(/[&<>"\t\n\r]/g, (c) => ATTR_ESCAPES[c]);
+  return ATTR_SPECIAL.test(value) ? value.replace(/[&<>"\t\n\r]/g, (c) => ATTR_ESCAPES[c]) : value;
 }
 
-/** Joins rendered chunks; byte chunks are whole sessions, so they decode on their own. */
+/** Joins rendered chunks; byte chunks hold whole renderings, so they decode on their own. */
 export function collect(chunks: Iterable<string | Uint8Array>): string {
   let out = '';
   for (const chunk of chunks) {
@@ -73,6 +77,32 @@ export function collect(chunks: Iterable<string | Uint8Array>): string {
         : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
   }
   return out;
+}
+
+/** Bytes per write once small chunks are merged. */
+const WRITE_BYTES = 64 * 1024;
+
+/**
+ * The chunks as bytes, small ones merged into writes of at least 64 KiB: a report renders a piece
+ * per session, and a socket write per piece would cost more than rendering it.
+ */
+export function* coalesced(chunks: Iterable<string | Uint8Array>): Generator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for (const chunk of chunks) {
+    const bytes =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, 'utf8')
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+    if (pendingBytes >= WRITE_BYTES) {
+      yield Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
 /** Element naming for one response: optional prefix, and the namespace declaration for the root. */

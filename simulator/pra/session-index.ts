@@ -13,6 +13,11 @@ interface Entry {
   arrival: number;
 }
 
+/** For entries of `byEnd`, which only holds sessions with an end time. */
+function endOf(entry: Entry): number {
+  return entry.session.endTime as number;
+}
+
 /** The order of `sessions`, and so of every report: start time, then arrival. */
 function byReportOrder(a: Entry, b: Entry): number {
   return a.session.startTime - b.session.startTime || a.arrival - b.arrival;
@@ -47,7 +52,7 @@ export class SessionIndex {
       this.sessions.push(session);
       if (session.endTime !== null) this.byEnd.push(entry);
     }
-    this.byEnd.sort((a, b) => (a.session.endTime as number) - (b.session.endTime as number));
+    this.byEnd.sort((a, b) => endOf(a) - endOf(b));
   }
 
   /** Adds a session after those starting in the same second, as a tenant lists a newcomer. */
@@ -110,8 +115,8 @@ export class SessionIndex {
   private endedWithin(window: ReportWindow, now: number): SimSession[] {
     const to = Math.min(window.to ?? Infinity, now);
     const count = this.byEnd.length;
-    const low = partitionPoint(count, (i) => (this.byEnd[i].session.endTime as number) >= window.from);
-    const high = partitionPoint(count, (i) => (this.byEnd[i].session.endTime as number) > to);
+    const low = partitionPoint(count, (i) => endOf(this.byEnd[i]) >= window.from);
+    const high = partitionPoint(count, (i) => endOf(this.byEnd[i]) > to);
     return this.byEnd
       .slice(low, Math.max(low, high))
       .sort(byReportOrder)
@@ -128,8 +133,11 @@ export class SessionIndex {
   }
 
   private insertByEnd(entry: Entry): void {
-    const end = entry.session.endTime as number;
-    const at = partitionPoint(this.byEnd.length, (i) => (this.byEnd[i].session.endTime as number) > end);
-    this.byEnd.splice(at, 0, entry);
+    const end = endOf(entry);
+    this.byEnd.splice(
+      partitionPoint(this.byEnd.length, (i) => endOf(this.byEnd[i]) > end),
+      0,
+      entry,
+    );
   }
 }
