@@ -119,17 +119,17 @@ export async function runCollection(plan: RunPlan): Promise<RunResult> {
   const sekoia = await startSekoiaSimulator({
     secrets: { client_secret: 'sim-secret' },
     storeEvents: false,
-    onBatch: (batch) => watch.accept(batch.jsons),
+    onBatch: (batch) => watch.accept(batch),
   });
   let collector: CollectorProcess | undefined;
   try {
     const benchRssMb = process.memoryUsage().rss / 2 ** 20;
     const cpuBefore = process.cpuUsage();
-    const started = performance.now();
+    const started = Date.now();
     collector = startCollector(plan, { pra, sekoia });
     const pid = collector.child.pid as number;
     const failure = await watch.outcome(collector);
-    const wallSeconds = (performance.now() - started) / 1000;
+    const wallSeconds = ((watch.completedAt ?? Date.now()) - started) / 1000;
     const stats = collectorStats(pid);
     const benchCpu = process.cpuUsage(cpuBefore);
     const checkCpuSeconds = watch.checkCpuSeconds;

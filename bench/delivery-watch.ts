@@ -4,6 +4,7 @@
  * arrived, the collector exited, or nothing arrived for too long.
  */
 import type { CollectorProcess } from '../simulator/collector-process';
+import type { AcceptedBatch } from '../simulator/sekoia';
 import type { DeliveryLedger } from './delivery-ledger';
 import { rssMb } from './proc-stats';
 
@@ -24,18 +25,30 @@ export class DeliveryWatch {
   readonly rssSamples: RssSample[] = [];
   /** CPU this process spent checking deliveries, apart from serving them. */
   checkCpuSeconds = 0;
+  /** Date.now() when the batch holding the last expected event arrived. */
+  completedAt?: number;
   private pid?: number;
   private nextSample = SAMPLE_EVERY_PERCENT;
   private onProgress?: () => void;
 
   constructor(private readonly ledger: DeliveryLedger) {}
 
-  /** The intake's onBatch hook. */
-  accept(jsons: readonly string[]): void {
+  /**
+   * The intake's onBatch hook. The check runs once the intake has answered: the collector waits
+   * for that answer before its next push, so a check in between would slow the collector down.
+   */
+  accept(batch: AcceptedBatch): void {
+    setImmediate(() => this.check(batch));
+  }
+
+  private check(batch: AcceptedBatch): void {
     const before = process.cpuUsage();
-    this.ledger.record(jsons);
+    this.ledger.record(batch.jsons);
     const used = process.cpuUsage(before);
     this.checkCpuSeconds += (used.user + used.system) / 1e6;
+    if (this.completedAt === undefined && this.ledger.matched >= this.ledger.expected) {
+      this.completedAt = batch.receivedAt;
+    }
     this.sampleRss();
     this.onProgress?.();
   }
@@ -54,7 +67,7 @@ export class DeliveryWatch {
         resolve(failure);
       };
       this.onProgress = () => {
-        if (this.ledger.matched >= this.ledger.expected) return finish();
+        if (this.completedAt !== undefined) return finish();
         clearTimeout(stall);
         stall = setTimeout(
           () => finish(`no event for ${STALL_MS / 1000} s${lastWords(collector)}`),
