@@ -11,12 +11,12 @@ interface Known {
 
 interface Query {
   params: Record<string, string>;
-  field?: 'start' | 'end';
-  from?: number;
-  to?: number | null;
+  /** Bounds inclusive; `to` null for `duration=0`, up to now. */
+  window?: { field: 'start' | 'end'; from: number; to: number | null };
   lsids?: string[];
 }
 
+/** Start time, then the order sessions came in: the order of `sessions` and of every report. */
 function reportOrder(known: Known[]): SimSession[] {
   return [...known]
     .sort((a, b) => a.session.startTime - b.session.startTime || a.rank - b.rank)
@@ -29,11 +29,12 @@ function scan(known: Known[], query: Query, now: number): string[] {
     .filter((s) => {
       if (s.startTime > now) return false;
       if (query.lsids && !query.lsids.includes(s.lsid)) return false;
-      if (query.field === undefined) return true;
+      const window = query.window;
+      if (!window) return true;
+      // An end still to come is no end yet: such a session is running at `now`.
       const end = s.endTime !== null && s.endTime <= now ? s.endTime : null;
-      const at = query.field === 'start' ? s.startTime : end;
-      const from = query.from as number;
-      return at !== null && at >= from && (query.to === null || at <= (query.to as number));
+      const at = window.field === 'start' ? s.startTime : end;
+      return at !== null && at >= window.from && (window.to === null || at <= window.to);
     })
     .map((s) => s.lsid);
 }
@@ -44,9 +45,7 @@ function randomWindow(rng: Rng, now: number): Query {
   const duration = rng.chance(0.3) ? 0 : rng.int(0, 2000);
   return {
     params: { [`${field}_time`]: String(from), duration: String(duration) },
-    field,
-    from,
-    to: duration === 0 ? null : from + duration,
+    window: { field, from, to: duration === 0 ? null : from + duration },
   };
 }
 
