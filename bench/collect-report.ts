@@ -23,15 +23,20 @@ function share(cpuSeconds: number, run: RunResult): string {
 
 function collectorRows(run: RunResult): Array<[string, string, string]> {
   const collector = run.collector;
-  if (!collector) return [['collector peak RSS, CPU', 'n/a: the process had exited', '']];
   const samples = run.rssSamples.map((s) => s.rssMb.toFixed(0)).join(' ');
+  const sampled: [string, string, string] = [
+    'collector RSS at each 10 % of events',
+    samples === '' ? 'none' : `${samples} MB`,
+    '',
+  ];
+  if (!collector) return [sampled, ['collector peak RSS, CPU', 'n/a: the process had exited', '']];
   return [
     [
       'collector peak RSS (VmHWM)',
       `${collector.peakRssMb.toFixed(0)} MB (target <= ${TARGET_PEAK_RSS_MB})`,
       '',
     ],
-    ['collector RSS at each 10 % of events', samples === '' ? 'none' : `${samples} MB`, ''],
+    sampled,
     ['collector CPU', share(collector.cpuSeconds, run), ''],
     [
       'collector CPU per event',

@@ -41,18 +41,6 @@ export class DeliveryWatch {
     setImmediate(() => this.check(batch));
   }
 
-  private check(batch: AcceptedBatch): void {
-    const before = process.cpuUsage();
-    this.ledger.record(batch.jsons);
-    const used = process.cpuUsage(before);
-    this.checkCpuSeconds += (used.user + used.system) / 1e6;
-    if (this.completedAt === undefined && this.ledger.matched >= this.ledger.expected) {
-      this.completedAt = batch.receivedAt;
-    }
-    this.sampleRss();
-    this.onProgress?.();
-  }
-
   /** Resolves once every expected event arrived (undefined), or with why that will not happen. */
   outcome(collector: CollectorProcess): Promise<string | undefined> {
     this.pid = collector.child.pid;
@@ -81,6 +69,18 @@ export class DeliveryWatch {
     });
   }
 
+  private check(batch: AcceptedBatch): void {
+    const before = process.cpuUsage();
+    this.ledger.record(batch.jsons);
+    const used = process.cpuUsage(before);
+    this.checkCpuSeconds += (used.user + used.system) / 1e6;
+    if (this.completedAt === undefined && this.ledger.matched >= this.ledger.expected) {
+      this.completedAt = batch.receivedAt;
+    }
+    this.sampleRss();
+    this.onProgress?.();
+  }
+
   private sampleRss(): void {
     const { matched, expected } = this.ledger;
     if (this.pid === undefined) return;
@@ -95,12 +95,16 @@ export class DeliveryWatch {
   }
 }
 
-/** The collector's last warnings and errors, and its stderr, for a failure message. */
+/**
+ * The collector's last warnings and errors, and what it wrote to stderr: the lines naming an error
+ * (a crash prints its reason before a long stack), else the last ones.
+ */
 function lastWords(collector: CollectorProcess): string {
   const logged = collector.lines
     .filter((line) => ['warning', 'error', 'critical'].includes(String(line.level)))
     .slice(-3)
     .map((line) => String(line.message));
-  const words = [...logged, ...collector.stderr.slice(-3)].join(' | ');
+  const errors = collector.stderr.filter((line) => /error/i.test(line)).slice(0, 3);
+  const words = [...logged, ...(errors.length > 0 ? errors : collector.stderr.slice(-3))].join(' | ');
   return words === '' ? '' : `; last collector messages: ${words.slice(0, 1000)}`;
 }
