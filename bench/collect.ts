@@ -1,24 +1,52 @@
 /**
- * `npm run bench:collect [-- --sessions N --events M]`: the real entry point moves N closed sessions
- * of M events from the PRA simulator to the intake simulator. Prints wall time, events/s, PRA
- * requests (with what the Python collector's one-call-per-session pattern would need on the same
- * data), the collector's peak RSS, and how the CPU splits between the collector and the simulators,
- * which run in this process and compete with it for the same cores. Prints numbers; never fails on them.
+ * `npm run bench:collect`: the real entry point moves a tenant of closed sessions from the PRA
+ * simulator to the intake simulator, one collector process per shape, one shape after the other.
+ * By default the same 500,000 events two ways, few big sessions then many small ones, so that
+ * what the number of sessions costs shows side by side. `--catch-up` runs a 90-day backlog of a
+ * million one-event sessions instead. Every run checks that each event arrived exactly once; the
+ * bench exits non-zero when one was lost or duplicated, never because of a speed.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
-import { startPraSimulator } from '../simulator/pra';
-import { startSekoiaSimulator } from '../simulator/sekoia';
 import { imageEnvironment } from '../scripts/image-replay';
+import { printComparison, printContext, printRun } from './collect-report';
+import { runCollection, type RunPlan, type RunResult } from './collect-run';
 
-const TARGET_EVENTS_PER_SECOND = 50_000;
-const TARGET_PEAK_RSS_MB = 200;
-/** lsids per AccessSession request, the collector's default (`sessions_per_request`). */
-const SESSIONS_PER_REQUEST = 50;
-const CLOCK_TICKS_PER_SECOND = 100;
+interface Shape {
+  sessions: number;
+  eventsPerSession: number;
+}
+
+const DEFAULT_SHAPES: Shape[] = [
+  { sessions: 2000, eventsPerSession: 250 },
+  { sessions: 100_000, eventsPerSession: 5 },
+];
+/** What `--sessions` or `--events` alone runs with for the other one. */
+const SINGLE_SHAPE: Shape = { sessions: 2000, eventsPerSession: 500 };
+const HOUR = 3600;
+/** PRA keeps 90 days of sessions, and the collector can look back as far on its first run. */
+const RETENTION_HOURS = 2160;
+/**
+ * The catch-up history stops this far short of the retention, so that its oldest sessions are
+ * still inside PRA's 90 days when the collector lists them, after a generation that can take a
+ * minute on a loaded machine.
+ */
+const RETENTION_MARGIN_SECONDS = HOUR;
+
+/** Measure the collector as the image runs it. */
+const IMAGE_NODE_OPTIONS = imageEnvironment(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
+).NODE_OPTIONS;
+
+interface Options {
+  shapes: Shape[];
+  sessions?: number;
+  events?: number;
+  catchUp?: boolean;
+  catchUpSessions?: number;
+  nodeOptions?: string;
+}
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -26,128 +54,87 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
-/** VmHWM (peak resident set) of a live process, in MB. */
-function peakRssMb(pid: number): number {
-  const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmHWM for process ${pid}`);
-  return Number(match[1]) / 1024;
+function shapes(value: string): Shape[] {
+  return value.split(',').map((shape) => {
+    const match = /^(\d+)x(\d+)$/.exec(shape.trim());
+    if (!match) throw new InvalidArgumentError(`"${shape}" is not SESSIONSxEVENTS, e.g. 2000x250`);
+    return { sessions: positiveInteger(match[1]), eventsPerSession: positiveInteger(match[2]) };
+  });
 }
 
-/** User + system CPU seconds used so far by a live process. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which may itself hold spaces and parentheses.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+function shapePlan({ sessions, eventsPerSession }: Shape, nodeOptions?: string): RunPlan {
+  return {
+    name: `${sessions}x${eventsPerSession}`,
+    sessions,
+    eventsPerSession,
+    historySeconds: HOUR,
+    lookbackHours: 2,
+    nodeOptions,
+  };
 }
 
-/** Measure the collector as the image runs it. */
-const IMAGE_NODE_OPTIONS = imageEnvironment(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
-).NODE_OPTIONS;
+function plans(opts: Options): RunPlan[] {
+  if (opts.catchUp || opts.catchUpSessions !== undefined) {
+    const sessions = opts.catchUpSessions ?? 1_000_000;
+    return [
+      {
+        name: `catch-up ${sessions}x1`,
+        sessions,
+        eventsPerSession: 1,
+        historySeconds: RETENTION_HOURS * HOUR - RETENTION_MARGIN_SECONDS,
+        lookbackHours: RETENTION_HOURS,
+        nodeOptions: opts.nodeOptions,
+      },
+    ];
+  }
+  if (opts.sessions !== undefined || opts.events !== undefined) {
+    const shape = {
+      sessions: opts.sessions ?? SINGLE_SHAPE.sessions,
+      eventsPerSession: opts.events ?? SINGLE_SHAPE.eventsPerSession,
+    };
+    return [shapePlan(shape, opts.nodeOptions)];
+  }
+  return opts.shapes.map((shape) => shapePlan(shape, opts.nodeOptions));
+}
 
 async function main(): Promise<void> {
   const opts = new Command('bench:collect')
-    .description('End-to-end collection throughput, PRA requests and peak memory')
-    .option('--sessions <n>', 'closed sessions on the PRA tenant', positiveInteger, 2000)
-    .option('--events <n>', 'events per session', positiveInteger, 500)
+    .description('End-to-end collection: throughput, PRA requests, collector memory and CPU, exactly-once')
+    .option('--shapes <list>', 'SESSIONSxEVENTS,... : one run per shape, same order', shapes, DEFAULT_SHAPES)
+    .option('--sessions <n>', `one run of N sessions (default ${SINGLE_SHAPE.sessions})`, positiveInteger)
+    .option(
+      '--events <n>',
+      `events per session of that run (default ${SINGLE_SHAPE.eventsPerSession})`,
+      positiveInteger,
+    )
+    .option('--catch-up', `a first run over ${RETENTION_HOURS} h of 1,000,000 one-event sessions`)
+    .option('--catch-up-sessions <n>', 'sessions of the catch-up run (implies --catch-up)', positiveInteger)
     .option(
       '--node-options <flags>',
       'NODE_OPTIONS for the collector (default: the image\'s, from the Dockerfile), e.g. "--require ./profile-hook.js"',
       IMAGE_NODE_OPTIONS,
     )
     .parse()
-    .opts<{ sessions: number; events: number; nodeOptions?: string }>();
+    .opts<Options>();
 
-  const generating = Date.now();
-  const pra = await startPraSimulator({
-    closedSessions: opts.sessions,
-    openSessions: 0,
-    eventsPerSession: opts.events,
-    historySeconds: 3600,
-  });
-  const sekoia = await startSekoiaSimulator({ secrets: { client_secret: 'sim-secret' }, storeEvents: false });
-  const total = pra.sessions.reduce((n, s) => n + s.events.length, 0);
-  console.log(
-    `bench:collect: ${opts.sessions} sessions, ${total} events generated in ${((Date.now() - generating) / 1000).toFixed(1)} s`,
-  );
-
-  let collector: CollectorProcess | undefined;
-  try {
-    const cpuBefore = process.cpuUsage();
-    const started = process.hrtime.bigint();
-    collector = CollectorProcess.start(
-      platformLaunch(
-        { pra, sekoia },
-        {
-          trigger: { frequency: 1, first_run_lookback_hours: 2, requests_per_second: 100 },
-          env: opts.nodeOptions === undefined ? undefined : { NODE_OPTIONS: opts.nodeOptions },
-        },
-      ),
+  const runs: RunResult[] = [];
+  for (const plan of plans(opts)) {
+    const run = await runCollection(plan);
+    printRun(run);
+    runs.push(run);
+  }
+  printComparison(runs);
+  printContext(opts.nodeOptions);
+  const broken = runs.filter((r) => r.delivery.lost + r.delivery.duplicated + r.delivery.unexpected > 0);
+  if (broken.length > 0) {
+    console.error(
+      `\nbench:collect: events lost or duplicated in ${broken.map((r) => r.plan.name).join(', ')}`,
     );
-    const pid = collector.child.pid as number;
-    const running = collector;
-    // A collector that dies (bad --node-options, crash) would otherwise leave this waiting for nothing.
-    await Promise.race([
-      sekoia.waitFor(() => sekoia.eventCount >= total, 600_000),
-      running.exited.then(({ code, signal }) => {
-        throw new Error(
-          `the collector exited (code ${code}, signal ${signal}) after ${sekoia.eventCount} events: ${running.stderr.join(' ').slice(0, 500)}`,
-        );
-      }),
-    ]);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const rssMb = peakRssMb(pid);
-    const collectorCpu = cpuSeconds(pid);
-    const benchCpu = process.cpuUsage(cpuBefore);
-    const simulatorsCpu = (benchCpu.user + benchCpu.system) / 1e6;
-    await collector.stop('SIGTERM');
-
-    const reporting = pra.requests.filter((r) => r.path === '/api/reporting');
-    const listings = reporting.filter((r) => r.params.generate_report === 'AccessSessionListing').length;
-    const details = reporting.filter((r) => r.params.generate_report === 'AccessSession').length;
-    const tokens = pra.requests.filter((r) => r.path === '/oauth2/token').length;
-    const detailBound = Math.ceil(opts.sessions / SESSIONS_PER_REQUEST);
-    const rows: Array<[string, string, string]> = [
-      ['', 'this collector', 'Python pattern'],
-      ['events delivered', String(sekoia.eventCount), String(total)],
-      ['wall time (process start to last event)', `${seconds.toFixed(1)} s`, ''],
-      ['events/s', `${Math.round(total / seconds)} (target >= ${TARGET_EVENTS_PER_SECOND})`, ''],
-      ['PRA listing requests', String(listings), '1'],
-      [
-        'PRA AccessSession requests',
-        `${details} (bound ${detailBound}: 1 per ${SESSIONS_PER_REQUEST} sessions)`,
-        String(opts.sessions),
-      ],
-      ['PRA token requests', String(tokens), '1'],
-      ['PRA requests in all', String(listings + details + tokens), String(2 + opts.sessions)],
-      ['collector peak RSS (VmHWM)', `${rssMb.toFixed(0)} MB (target <= ${TARGET_PEAK_RSS_MB})`, ''],
-      [
-        'collector CPU',
-        `${collectorCpu.toFixed(1)} s (${((100 * collectorCpu) / seconds).toFixed(0)} % of a core)`,
-        '',
-      ],
-      [
-        'simulators CPU (same machine)',
-        `${simulatorsCpu.toFixed(1)} s (${((100 * simulatorsCpu) / seconds).toFixed(0)} % of a core)`,
-        '',
-      ],
-    ];
-    const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
-    for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c] as number)).join('  '));
-    console.log(
-      `\nThe PRA and intake simulators run in this process on the same ${os.availableParallelism()} cores; ` +
-        'their CPU time above is time the collector could not use.\n' +
-        `Collector NODE_OPTIONS: ${opts.nodeOptions ?? '(none)'}`,
-    );
-  } finally {
-    await collector?.stop('SIGKILL');
-    await Promise.all([pra.close(), sekoia.close()]);
+    process.exitCode = 1;
   }
 }
 
 main().catch((error: unknown) => {
   console.error(`bench:collect: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  // The simulator's pending waitFor timer would keep the process up for its whole timeout.
   process.exit(1);
 });

@@ -38,11 +38,25 @@ export class Rng {
     return items[Math.floor(this.next() * items.length)];
   }
 
+  /** Built in one piece: a string grown character by character stays a rope of small pieces in V8. */
   chars(alphabet: string, length: number): string {
-    let out = '';
-    for (let i = 0; i < length; i++) out += alphabet[Math.floor(this.next() * alphabet.length)];
-    return out;
+    const codes = new Array<number>(length);
+    for (let i = 0; i < length; i++) {
+      codes[i] = alphabet.charCodeAt(Math.floor(this.next() * alphabet.length));
+    }
+    return String.fromCharCode(...codes);
   }
+}
+
+/**
+ * A template literal made into one flat string. Plain concatenation leaves a V8 rope of several
+ * pieces for anything over 12 characters, which costs more than the text itself once a tenant holds
+ * a million sessions' addresses.
+ */
+function flat(strings: TemplateStringsArray, ...values: Array<string | number>): string {
+  const parts: Array<string | number> = [strings[0]];
+  values.forEach((value, i) => parts.push(value, strings[i + 1]));
+  return parts.join('');
 }
 
 const HEX = '0123456789abcdef';
@@ -425,6 +439,7 @@ export class SessionGenerator {
     const timestamp = Math.max(at, session.events.at(-1)?.timestamp ?? session.startTime);
     this.append(session, [{ eventType: 'Session End' }], () => timestamp);
     session.endTime = timestamp;
+    this.forget(session);
   }
 
   /**
@@ -459,6 +474,12 @@ export class SessionGenerator {
     session.startTime = start;
     this.append(session, plan, (i) => start + offsets[i], cast);
     session.endTime = closed ? lastAt : null;
+    if (closed) {
+      this.forget(session);
+      // An array filled by push keeps room to grow (17 slots for 2 events); a closed session never
+      // grows, and a large tenant is mostly closed sessions of a few events.
+      session.events = session.events.slice();
+    }
     return session;
   }
 
@@ -471,8 +492,10 @@ export class SessionGenerator {
     const customer: SimCustomer = {
       gsnumber: String(gs++),
       username: endpoint.name,
-      publicIp: `198.51.100.${rng.int(1, 254)}:${rng.int(40000, 60000)}`,
-      privateIp: rng.chance(0.2) ? 'Unknown' : `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+      publicIp: flat`198.51.100.${rng.int(1, 254)}:${rng.int(40000, 60000)}`,
+      privateIp: rng.chance(0.2)
+        ? 'Unknown'
+        : flat`10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
       hostname: endpoint.hostname,
       os: endpoint.os,
     };
@@ -489,10 +512,10 @@ export class SessionGenerator {
         publicDisplayName: user.displayName,
         privateDisplayName: rng.chance(0.5) ? user.displayName : undefined,
         publicIp: rng.chance(0.5)
-          ? `[2001:db8::${rng.int(1, 255)}]:${rng.int(40000, 60000)}`
-          : `203.0.113.${rng.int(1, 254)}:${rng.int(40000, 60000)}`,
-        privateIp: rng.chance(0.5) ? 'Unknown' : `192.168.${rng.int(0, 255)}.${rng.int(1, 254)}`,
-        hostname: rng.chance(0.5) ? `${user.username}-laptop` : undefined,
+          ? flat`[2001:db8::${rng.int(1, 255)}]:${rng.int(40000, 60000)}`
+          : flat`203.0.113.${rng.int(1, 254)}:${rng.int(40000, 60000)}`,
+        privateIp: rng.chance(0.5) ? 'Unknown' : flat`192.168.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+        hostname: rng.chance(0.5) ? flat`${user.username}-laptop` : undefined,
         os: rng.pick(['Windows 11 Pro', 'macOS 15.1', 'Unknown']),
         sessionOwner: i === 0,
       });
@@ -523,8 +546,7 @@ export class SessionGenerator {
 
   /**
    * Appends events in order: a given body is kept as is (scripted events are distinct by
-   * construction), `undefined` means "next kind in the rotation", re-rolled until the rendered event
-   * differs from every event already in the session.
+   * construction), `undefined` means "next kind in the rotation".
    */
   private append(
     session: SimSession,
@@ -532,27 +554,36 @@ export class SessionGenerator {
     timeOf: (i: number) => number,
     cast: Cast = castOf(session),
   ): SimEvent[] {
-    const seen = this.seenOf(session);
     const added: SimEvent[] = [];
     plan.forEach((planned, i) => {
       const timestamp = timeOf(i);
-      let event: SimEvent;
-      let digest: string;
-      for (let attempt = 0; ; attempt++) {
-        // A re-roll also moves `seq`, so kinds that carry it cannot collide again.
-        const seq = session.events.length + attempt;
-        const body =
-          planned ?? this.rotation[this.turn++ % this.rotation.length](this.rng, session, cast, seq);
-        event = { timestamp, ...body };
-        digest = eventDigest(event);
-        if (planned || !seen.digests.has(digest)) break;
-      }
+      const event = planned ? { timestamp, ...planned } : this.distinctEvent(session, cast, timestamp);
       session.events.push(event);
-      seen.digests.add(digest);
-      seen.count++;
       added.push(event);
     });
     return added;
+  }
+
+  /**
+   * The next kind in the rotation, re-rolled until its rendering differs from every event already in
+   * the session. Only these events are digested, so scripted-only sessions (the short ones a large
+   * tenant is made of) cost no hashing.
+   */
+  private distinctEvent(session: SimSession, cast: Cast, timestamp: number): SimEvent {
+    const seen = this.seenOf(session);
+    for (let attempt = 0; ; attempt++) {
+      // A re-roll also moves `seq`, so kinds that carry it cannot collide again.
+      const seq = session.events.length + attempt;
+      const body = this.rotation[this.turn++ % this.rotation.length](this.rng, session, cast, seq);
+      const event: SimEvent = { timestamp, ...body };
+      const digest = eventDigest(event);
+      if (!seen.digests.has(digest)) {
+        // Counted as seen now: the caller appends it to the session before anything else reads it.
+        seen.digests.add(digest);
+        seen.count++;
+        return event;
+      }
+    }
   }
 
   /** Tracks keys lazily, also for events a caller pushed into `session.events` directly. */
@@ -565,5 +596,10 @@ export class SessionGenerator {
     for (; seen.count < session.events.length; seen.count++)
       seen.digests.add(eventDigest(session.events[seen.count]));
     return seen;
+  }
+
+  /** An ended session never grows again, so the digests kept to make its new events distinct can go. */
+  private forget(session: SimSession): void {
+    this.seen.delete(session);
   }
 }

@@ -12,8 +12,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { SessionGenerator } from './data';
 import { FeedReports } from './feeds';
-import { parseReportQuery, selectSessions } from './query';
-import { accessSessionChunks, collect, listingChunks, renderError, type XmlStyle } from './render';
+import { parseReportQuery } from './query';
+import { accessSessionChunks, coalesced, collect, listingChunks, renderError, type XmlStyle } from './render';
+import { RenderCache } from './render-cache';
+import { SessionIndex } from './session-index';
 import type {
   AddSessionInput,
   AddSyslogRecordInput,
@@ -46,6 +48,11 @@ export { NAMESPACE_URIS, NO_DATA_BODY, renderEvent } from './render';
 const MAX_TOKENS = 30;
 const XML_TYPE = 'text/xml; charset=UTF-8';
 const JSON_TYPE = 'application/json';
+/**
+ * Bytes of finished session renderings kept for reuse: enough for the sessions a collector asks
+ * for again (retries, split batches), far less than a large tenant's whole history.
+ */
+const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Options with their defaults; the feeds apply their own. */
 type SimulatorSettings = Required<Omit<PraSimulatorOptions, 'prefix' | keyof FeedOptions>> & {
@@ -105,17 +112,15 @@ function resetConnection(res: ServerResponse): void {
 }
 
 /** Waits until the socket takes more data, or the connection closes (a client giving up mid-report). */
-async function drained(res: ServerResponse): Promise<void> {
-  const done = new AbortController();
-  try {
-    await Promise.race([
-      once(res, 'drain', { signal: done.signal }),
-      once(res, 'close', { signal: done.signal }),
-    ]);
-  } finally {
-    // Drops the listener of whichever event did not fire, so long reports do not pile them up.
-    done.abort();
-  }
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      // Drops the listener of whichever event did not fire, so long reports do not pile them up.
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }
 
 function faultReply(fault: Extract<PraFault, { kind: 'body' }>): Reply {
@@ -149,7 +154,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 class Simulator implements PraSimulator {
   readonly requests: RecordedRequest[] = [];
-  readonly sessions: SimSession[];
   url = '';
   private issued = 0;
   /** Valid tokens, oldest first, with their expiry in unix seconds. */
@@ -163,6 +167,8 @@ class Simulator implements PraSimulator {
   private readonly closing = new AbortController();
   private readonly server: Server;
   private readonly generator: SessionGenerator;
+  private readonly index: SessionIndex;
+  private readonly renderings = new RenderCache(RENDER_CACHE_BYTES);
   private readonly now: () => number;
   private readonly feeds: FeedReports;
 
@@ -170,7 +176,7 @@ class Simulator implements PraSimulator {
     this.now = options.now;
     this.style = { namespace: options.namespace, prefix: options.prefix };
     this.generator = new SessionGenerator(options);
-    this.sessions = this.generator.initialSessions(this.now());
+    this.index = new SessionIndex(this.generator.initialSessions(this.now()));
     this.feeds = new FeedReports(options.feeds, {
       seed: options.seed,
       clientId: options.clientId,
@@ -182,6 +188,10 @@ class Simulator implements PraSimulator {
 
   get tokensIssued(): number {
     return this.issued;
+  }
+
+  get sessions(): SimSession[] {
+    return this.index.sessions;
   }
 
   async listen(): Promise<void> {
@@ -217,9 +227,7 @@ class Simulator implements PraSimulator {
       events ?? Math.max(Math.floor(this.options.eventsPerSession / 4), 2),
       this.now(),
     );
-    // Keep `sessions` ordered by start time, the order reports list them in.
-    const at = this.sessions.findIndex((s) => s.startTime > session.startTime);
-    this.sessions.splice(at < 0 ? this.sessions.length : at, 0, session);
+    this.index.add(session);
     this.notify();
     return session;
   }
@@ -231,14 +239,15 @@ class Simulator implements PraSimulator {
   }
 
   endSession(lsid: string): void {
-    this.generator.end(this.openSession(lsid), this.now());
+    const session = this.openSession(lsid);
+    this.generator.end(session, this.now());
+    this.index.ended(session);
     this.notify();
   }
 
   autoGrow(intervalMs: number, options: AutoGrowOptions = {}): () => void {
     const timer = setInterval(() => {
-      for (const s of this.sessions)
-        if (s.endTime === null) this.generator.grow(s, options.events ?? 1, this.now());
+      for (const s of this.index.runningSessions()) this.generator.grow(s, options.events ?? 1, this.now());
       this.notify();
     }, intervalMs);
     this.timers.add(timer);
@@ -249,8 +258,10 @@ class Simulator implements PraSimulator {
   }
 
   renderAccessSession(lsids: string[]): string {
-    const views = selectSessions(this.sessions, { report: 'AccessSession', lsids }, this.now());
-    return collect(accessSessionChunks(views, { style: this.style, baseUrl: this.url }));
+    const views = this.index.select({ report: 'AccessSession', lsids }, this.now());
+    return collect(
+      accessSessionChunks(views, { style: this.style, baseUrl: this.url, cache: this.renderings }),
+    );
   }
 
   waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -287,7 +298,7 @@ class Simulator implements PraSimulator {
   }
 
   private openSession(lsid: string): SimSession {
-    const session = this.sessions.find((s) => s.lsid === lsid);
+    const session = this.index.find(lsid);
     if (!session) throw new Error(`PRA simulator: unknown session ${lsid}`);
     if (session.endTime !== null) throw new Error(`PRA simulator: session ${lsid} has already ended`);
     return session;
@@ -422,16 +433,18 @@ class Simulator implements PraSimulator {
     const query = parseReportQuery(record.params);
     if ('error' in query) return textReply(200, XML_TYPE, renderError(query.error, this.style));
     record.lsids = query.lsids;
-    const views = selectSessions(this.sessions, query, now);
+    const views = this.index.select(query, now);
     record.returned = views.map((v) => v.session.lsid);
     const headers = { 'Content-Type': XML_TYPE };
     if (query.report === 'AccessSessionListing') {
       return {
         status: 200,
         headers,
-        body: listingChunks(
-          views.map((v) => v.session),
-          this.style,
+        body: coalesced(
+          listingChunks(
+            views.map((v) => v.session),
+            this.style,
+          ),
         ),
       };
     }
@@ -447,7 +460,14 @@ class Simulator implements PraSimulator {
     return {
       status: 200,
       headers,
-      body: accessSessionChunks(views, { style: this.style, baseUrl: this.url, breakAt: broken }),
+      body: coalesced(
+        accessSessionChunks(views, {
+          style: this.style,
+          baseUrl: this.url,
+          breakAt: broken,
+          cache: this.renderings,
+        }),
+      ),
       destroyAtEnd: mode === 'reset',
       fault: mode ? 'failSession' : undefined,
     };

@@ -1,7 +1,8 @@
 /**
- * Reporting parameters and session selection: `start_*` windows hold the sessions that began in them,
- * running ones included, `end_*` windows only closed sessions; `duration=0` means up to now. Pure functions of (sessions,
- * params, now) so the rules can be read and tested in one place.
+ * Reporting parameters, and what a report shows of a session at one instant: `start_*` windows hold
+ * the sessions that began in them, running ones included, `end_*` windows only closed sessions;
+ * `duration=0` means up to now. Pure functions, so the rules can be read and tested in one place.
+ * `SessionIndex` finds the sessions they apply to.
  */
 import type { SessionView } from './render';
 import type { SimSession } from './types';
@@ -118,19 +119,8 @@ export function viewAt(session: SimSession, now: number): SessionView | undefine
   };
 }
 
-function inWindow(view: SessionView, window: ReportWindow): boolean {
+/** Whether a session, as seen in `view`, falls in the window (bounds inclusive). */
+export function inWindow(view: SessionView, window: ReportWindow): boolean {
   const at = window.field === 'start' ? view.session.startTime : view.endTime;
   return at !== null && at >= window.from && (window.to === null || at <= window.to);
-}
-
-/** The sessions a report returns, in `sessions` order (lsids in a request do not reorder them). */
-export function selectSessions(sessions: SimSession[], query: ReportQuery, now: number): SessionView[] {
-  const wanted = query.lsids ? new Set(query.lsids) : undefined;
-  const views: SessionView[] = [];
-  for (const session of sessions) {
-    if (wanted && !wanted.has(session.lsid)) continue;
-    const view = viewAt(session, now);
-    if (view && (!query.window || inWindow(view, query.window))) views.push(view);
-  }
-  return views;
 }

@@ -1,8 +1,9 @@
 /**
- * XML rendering of PRA reports. Everything is produced as a sequence of string chunks so the server
- * can stream a report of 100k+ events without building it in memory; `collect` joins them when a
- * string is wanted.
+ * XML rendering of PRA reports. Everything is produced as a sequence of chunks so the server can
+ * stream a report of 100k+ events without building it in memory; `collect` joins them when a string
+ * is wanted.
  */
+import type { RenderCache } from './render-cache';
 import type { PraNamespace, SimCustomer, SimEvent, SimParty, SimRep, SimSession } from './types';
 
 export const NAMESPACE_URIS: Record<Exclude<PraNamespace, 'none'>, string> = {
@@ -36,6 +37,8 @@ export interface SessionView {
 
 /** Events per chunk inside `session_details`: large enough to keep writes cheap, small enough to stream. */
 const EVENTS_PER_CHUNK = 500;
+/** Sessions per chunk of a listing, for the same reason: a listing can name a million sessions. */
+const SUMMARIES_PER_CHUNK = 1000;
 
 // XML 1.0 cannot carry these even as character references; PRA base64-encodes such chat text.
 const XML_INVALID =
@@ -52,18 +55,54 @@ const ATTR_ESCAPES: Record<string, string> = {
   '\r': '&#13;',
 };
 
+// Tested before replacing: most values need no escape, and a test is far cheaper than a replace.
+const TEXT_SPECIAL = /[&<>]/;
+const ATTR_SPECIAL = /[&<>"\t\n\r]/;
+
 export function escapeText(value: string): string {
-  return value.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]);
+  return TEXT_SPECIAL.test(value) ? value.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]) : value;
 }
 
 export function escapeAttr(value: string): string {
-  return value.replace(/[&<>"\t\n\r]/g, (c) => ATTR_ESCAPES[c]);
+  return ATTR_SPECIAL.test(value) ? value.replace(/[&<>"\t\n\r]/g, (c) => ATTR_ESCAPES[c]) : value;
 }
 
-export function collect(chunks: Iterable<string>): string {
+/** Joins rendered chunks; byte chunks hold whole renderings, so they decode on their own. */
+export function collect(chunks: Iterable<string | Uint8Array>): string {
   let out = '';
-  for (const chunk of chunks) out += chunk;
+  for (const chunk of chunks) {
+    out +=
+      typeof chunk === 'string'
+        ? chunk
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+  }
   return out;
+}
+
+/** Bytes per write once small chunks are merged. */
+const WRITE_BYTES = 64 * 1024;
+
+/**
+ * The chunks as bytes, small ones merged into writes of at least 64 KiB: a report renders a piece
+ * per session, and a socket write per piece would cost more than rendering it.
+ */
+export function* coalesced(chunks: Iterable<string | Uint8Array>): Generator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for (const chunk of chunks) {
+    const bytes =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, 'utf8')
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+    if (pendingBytes >= WRITE_BYTES) {
+      yield Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
 /** Element naming for one response: optional prefix, and the namespace declaration for the root. */
@@ -298,18 +337,52 @@ export interface AccessSessionRenderOptions {
    * tenant failing on that session would leave the client.
    */
   breakAt?: string;
+  /** Where renderings of sessions that can no longer change are kept and reused. */
+  cache?: RenderCache;
+}
+
+/**
+ * A session that no report can show differently any more: ended, every event shown. Only those that
+ * fit in one chunk are cached; bigger ones keep streaming rather than being held whole.
+ */
+function cacheable(view: SessionView): boolean {
+  return (
+    view.endTime !== null && view.events === view.session.events && view.events.length <= EVENTS_PER_CHUNK
+  );
+}
+
+/** A session's chunks, or its cached bytes once it can no longer change. */
+function* sessionOrCached(
+  names: Names,
+  view: SessionView,
+  options: AccessSessionRenderOptions,
+  cacheKey: string,
+): Generator<string | Buffer> {
+  const cache = options.cache;
+  if (!cache || !cacheable(view)) {
+    yield* sessionChunks(names, view, options.baseUrl);
+    return;
+  }
+  let bytes = cache.get(view.session, cacheKey);
+  if (!bytes) {
+    bytes = Buffer.from(collect(sessionChunks(names, view, options.baseUrl)), 'utf8');
+    cache.set(view.session, cacheKey, bytes);
+  }
+  yield bytes;
 }
 
 /** The AccessSession report (`NO_DATA_BODY` when no session matched). */
 export function* accessSessionChunks(
   views: SessionView[],
   options: AccessSessionRenderOptions,
-): Generator<string> {
+): Generator<string | Buffer> {
   if (views.length === 0) {
     yield NO_DATA_BODY;
     return;
   }
   const names = new Names(options.style);
+  // Everything a cached rendering depends on besides the session itself.
+  const cacheKey = JSON.stringify([options.style.namespace, options.style.prefix, options.baseUrl]);
   yield `${XML_DECLARATION}${names.open(
     'session_list',
     `${names.declaration} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`,
@@ -320,7 +393,7 @@ export function* accessSessionChunks(
       yield head.slice(0, Math.floor(head.length / 2));
       return;
     }
-    yield* sessionChunks(names, view, options.baseUrl);
+    yield* sessionOrCached(names, view, options, cacheKey);
     yield '\n';
   }
   yield names.close('session_list');
@@ -334,18 +407,22 @@ export function* listingChunks(sessions: SimSession[], style: XmlStyle): Generat
   }
   const names = new Names(style);
   yield `${XML_DECLARATION}${names.open('session_summary_list', names.declaration)}\n`;
-  for (const s of sessions) {
-    yield (
+  let chunk = '';
+  for (const [i, s] of sessions.entries()) {
+    chunk +=
       names.empty(
         'session_summary',
         attrs([
           ['lsid', s.lsid],
           ['has_recording', s.hasRecording ? '1' : '0'],
         ]),
-      ) + '\n'
-    );
+      ) + '\n';
+    if ((i + 1) % SUMMARIES_PER_CHUNK === 0) {
+      yield chunk;
+      chunk = '';
+    }
   }
-  yield names.close('session_summary_list');
+  yield chunk + names.close('session_summary_list');
 }
 
 /** A report-level problem: HTTP 200 with a root `<error>`, as tenants answer bad parameters. */

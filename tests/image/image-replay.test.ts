@@ -85,7 +85,12 @@ describe('Dockerfile replay', () => {
       'packages',
       'triggers',
     ]);
-    expect(fs.readdirSync(path.join(app, 'triggers'))).toEqual(['pull_pra_sessions.json']);
+    expect(fs.readdirSync(path.join(app, 'triggers')).sort()).toEqual([
+      'pull_pra_sessions.json',
+      'pull_pra_syslog.json',
+      'pull_pra_team.json',
+      'pull_pra_vault_account_activity.json',
+    ]);
     expect(fs.readdirSync(path.join(app, 'dist')).filter((f) => !f.endsWith('.js'))).toEqual([
       'module',
       'triggers',
