@@ -21,6 +21,8 @@ export interface RunPlan {
   lookbackHours: number;
   /** NODE_OPTIONS of the collector; its own environment's when undefined. */
   nodeOptions?: string;
+  /** Another build's compiled entry point (its dist/main.js), to compare two builds on one machine. */
+  entryPoint?: string;
 }
 
 export interface RunResult {
@@ -109,6 +111,7 @@ function startCollector(plan: RunPlan, platform: SimulatedPlatform): CollectorPr
     platformLaunch(platform, {
       trigger: { frequency: 1, first_run_lookback_hours: plan.lookbackHours, requests_per_second: 100 },
       env: plan.nodeOptions === undefined ? undefined : { NODE_OPTIONS: plan.nodeOptions },
+      entryPoint: plan.entryPoint,
     }),
   );
 }

@@ -46,7 +46,11 @@ interface Options {
   catchUp?: boolean;
   catchUpSessions?: number;
   nodeOptions?: string;
+  entryPoint?: string;
 }
+
+/** How every run of this invocation starts its collector. */
+type Launch = Pick<RunPlan, 'nodeOptions' | 'entryPoint'>;
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -62,18 +66,19 @@ function shapes(value: string): Shape[] {
   });
 }
 
-function shapePlan({ sessions, eventsPerSession }: Shape, nodeOptions?: string): RunPlan {
+function shapePlan({ sessions, eventsPerSession }: Shape, launch: Launch): RunPlan {
   return {
     name: `${sessions}x${eventsPerSession}`,
     sessions,
     eventsPerSession,
     historySeconds: HOUR,
     lookbackHours: 2,
-    nodeOptions,
+    ...launch,
   };
 }
 
 function plans(opts: Options): RunPlan[] {
+  const launch: Launch = { nodeOptions: opts.nodeOptions, entryPoint: opts.entryPoint };
   if (opts.catchUp || opts.catchUpSessions !== undefined) {
     const sessions = opts.catchUpSessions ?? 1_000_000;
     return [
@@ -83,7 +88,7 @@ function plans(opts: Options): RunPlan[] {
         eventsPerSession: 1,
         historySeconds: RETENTION_HOURS * HOUR - RETENTION_MARGIN_SECONDS,
         lookbackHours: RETENTION_HOURS,
-        nodeOptions: opts.nodeOptions,
+        ...launch,
       },
     ];
   }
@@ -92,9 +97,9 @@ function plans(opts: Options): RunPlan[] {
       sessions: opts.sessions ?? SINGLE_SHAPE.sessions,
       eventsPerSession: opts.events ?? SINGLE_SHAPE.eventsPerSession,
     };
-    return [shapePlan(shape, opts.nodeOptions)];
+    return [shapePlan(shape, launch)];
   }
-  return opts.shapes.map((shape) => shapePlan(shape, opts.nodeOptions));
+  return opts.shapes.map((shape) => shapePlan(shape, launch));
 }
 
 async function main(): Promise<void> {
@@ -113,6 +118,10 @@ async function main(): Promise<void> {
       '--node-options <flags>',
       'NODE_OPTIONS for the collector (default: the image\'s, from the Dockerfile), e.g. "--require ./profile-hook.js"',
       IMAGE_NODE_OPTIONS,
+    )
+    .option(
+      '--entry-point <file>',
+      "another build's dist/main.js, to compare builds run alternately on one machine",
     )
     .parse()
     .opts<Options>();

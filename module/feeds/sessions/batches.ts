@@ -26,6 +26,8 @@ export class SessionBatches implements Work<SessionBatch> {
     private readonly source: SessionSource,
     private readonly forwarder: Forwarder<SerializedItem, SessionReceipt>,
     private readonly maxFailures: number,
+    /** The size of the next fresh batch, as the queue will take it. */
+    private readonly batchSize: () => number,
   ) {}
 
   take(size: number): SessionBatch | undefined {
@@ -34,7 +36,10 @@ export class SessionBatches implements Work<SessionBatch> {
   }
 
   async fetch(batch: SessionBatch): Promise<void> {
-    for await (const item of this.source.fetch(batch.lsids)) {
+    const items = this.source.fetch(batch.lsids);
+    // The batch the queue will most likely take next (a split failure's halves come first).
+    this.source.expect?.(this.pending.slice(0, this.batchSize()));
+    for await (const item of items) {
       if (item.kind === 'event') this.env.metrics.collectedEvents.inc();
       else batch.returned.add(item.lsid);
       await this.forwarder.add(item);

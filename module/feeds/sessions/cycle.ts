@@ -93,19 +93,27 @@ export class SessionCycle implements FeedCycle {
         this.source,
         forwarder,
         this.config.maxSessionFailures,
+        () => this.batchSize.value,
       );
-      await runWorkQueue(batches, () => this.batchSize.value, {
-        running: () => this.env.running(),
-        heartbeat: () => this.env.heartbeat(),
-        onTimeout: () => this.batchSize.shrink(),
-        onNarrowed: (error) =>
-          this.env.log(
-            `Detail request failed; asking for its sessions in smaller requests: ${error.message}`,
-            'warning',
-          ),
-      });
+      try {
+        await runWorkQueue(batches, () => this.batchSize.value, {
+          running: () => this.env.running(),
+          heartbeat: () => this.env.heartbeat(),
+          onTimeout: () => this.batchSize.shrink(),
+          onNarrowed: (error) =>
+            this.env.log(
+              `Detail request failed; asking for its sessions in smaller requests: ${error.message}`,
+              'warning',
+            ),
+        });
+      } finally {
+        // A request opened ahead for a batch that will not come this time is closed now.
+        this.source.expect?.([]);
+      }
       // Sessions leave the tracked set only once committed: the bound below counts them right.
       await forwarder.drain();
+      // What is no longer tracked cannot be asked for again: only the rest need remembering.
+      for (const lsid of fetched) if (this.state.tracked(lsid) === undefined) fetched.delete(lsid);
     } while (!caughtUp && this.env.running() && this.state.trackedCount < MAX_TRACKED);
   }
 

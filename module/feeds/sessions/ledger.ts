@@ -81,13 +81,17 @@ export class SessionLedger implements Ledger<SerializedItem, SessionReceipt> {
   }
 
   commit(receipt: SessionReceipt): void {
+    // A session that ends in this push leaves the state: its progress would never be read again,
+    // and a fingerprint costs a JSON.parse and a hash (most sessions of a catch-up end in one push).
+    const ending = new Set(receipt.completions.filter((end) => end.endTime !== null).map((end) => end.lsid));
     for (const [lsid, progress] of receipt.progress) {
-      this.state.recordForwarded(
-        lsid,
-        progress.forwarded,
-        fingerprintOf(progress.lastJson),
-        progress.lastTimestamp,
-      );
+      if (!ending.has(lsid)) {
+        const fingerprint = fingerprintOf(progress.lastJson);
+        this.state.recordForwarded(lsid, progress.forwarded, fingerprint, progress.lastTimestamp);
+      }
+      // Once committed, the state knows it: only progress still in flight stays here, so that a
+      // catch-up of a million sessions in one cycle keeps a push's worth, not every session's last event.
+      if (this.handedOver[lsid] === progress) delete this.handedOver[lsid];
     }
     for (const end of receipt.completions) this.complete(end);
   }

@@ -1,4 +1,5 @@
 /** How the session feed asks PRA: listings of a time window, then the sessions' details by lsid. */
+import type { ReportBody } from '../../pra/body';
 import type { PraClient } from '../../pra/client';
 import type { ParserThread } from '../../xml/thread';
 import type { SerializedItem } from './events';
@@ -21,6 +22,11 @@ export interface SessionSource {
   fetch(lsids: string[]): AsyncIterable<SerializedItem>;
   /** A cheap request that throws when PRA does not answer normally. */
   probe(): Promise<void>;
+  /**
+   * The sessions likely asked for next (none: nothing more this time): their request may be opened
+   * now, while the current reply is read.
+   */
+  expect?(lsids: string[]): void;
 }
 
 /**
@@ -49,7 +55,14 @@ export async function probeSessions(client: PraClient): Promise<void> {
   await listSessions(client, { field: 'end', from: now, to: now + 1 });
 }
 
+/**
+ * Details of many small sessions cost a round trip per batch more than they cost CPU: the next
+ * batch's request is opened while the current reply is parsed (two requests at most), so that PRA
+ * prepares one while the collector reads the other.
+ */
 export class PraSessionSource implements SessionSource {
+  private next: { lsids: string; body: Promise<ReportBody> } | undefined;
+
   constructor(
     private readonly client: PraClient,
     private readonly parser: ParserThread,
@@ -59,19 +72,28 @@ export class PraSessionSource implements SessionSource {
     return listSessions(this.client, window);
   }
 
-  async *fetch(lsids: string[]): AsyncGenerator<SerializedItem> {
-    const invalid = lsids.find((lsid) => lsid === '' || lsid.includes(','));
-    if (invalid !== undefined) throw new RangeError(`not a usable lsid: ${JSON.stringify(invalid)}`);
-    const body = await this.client.openReport({
-      report: 'AccessSession',
-      params: { lsids: lsids.join(',') },
-      maxAttempts: DETAIL_ATTEMPTS,
-    });
-    try {
-      yield* this.parser.parse<SerializedItem>('AccessSession', body);
-    } finally {
-      body.destroy();
+  expect(lsids: string[]): void {
+    const key = lsids.join(',');
+    if (this.next?.lsids === key) return;
+    this.discardNext();
+    if (lsids.length === 0) return;
+    const body = this.open(lsids);
+    // A failure is met when the batch is fetched, or never if it is not.
+    body.catch(() => undefined);
+    this.next = { lsids: key, body };
+  }
+
+  /** The request is opened (or its early one claimed) at once; the items come as they are parsed. */
+  fetch(lsids: string[]): AsyncIterable<SerializedItem> {
+    const key = lsids.join(',');
+    let body: Promise<ReportBody>;
+    if (this.next?.lsids === key) {
+      body = this.next.body;
+      this.next = undefined;
+    } else {
+      body = this.open(lsids);
     }
+    return this.items(body);
   }
 
   probe(): Promise<void> {
@@ -79,6 +101,36 @@ export class PraSessionSource implements SessionSource {
   }
 
   close(): Promise<void> {
+    this.discardNext();
     return this.parser.close();
+  }
+
+  private async *items(opened: Promise<ReportBody>): AsyncGenerator<SerializedItem> {
+    const body = await opened;
+    try {
+      yield* this.parser.parse<SerializedItem>('AccessSession', body);
+    } finally {
+      body.destroy();
+    }
+  }
+
+  private open(lsids: string[]): Promise<ReportBody> {
+    const invalid = lsids.find((lsid) => lsid === '' || lsid.includes(','));
+    if (invalid !== undefined)
+      return Promise.reject(new RangeError(`not a usable lsid: ${JSON.stringify(invalid)}`));
+    return this.client.openReport({
+      report: 'AccessSession',
+      params: { lsids: lsids.join(',') },
+      maxAttempts: DETAIL_ATTEMPTS,
+    });
+  }
+
+  private discardNext(): void {
+    const next = this.next;
+    this.next = undefined;
+    next?.body.then(
+      (body) => body.destroy(),
+      () => undefined,
+    );
   }
 }
