@@ -1,11 +1,12 @@
 /**
  * `npm run bench:syslog [-- --size-mb N]`: throughput and peak memory of reading a PRA Syslog
  * report (archive reader + reassembly) on a generated archive of N MB of syslog text (default
- * 1024), with the Python connector's approach beside it on the same archive. The archive is
- * generated once per size and kept in the system's temp directory for the next run.
+ * 1024), with the Python connector's approach beside it on the same archive, then the whole
+ * collector end to end on it (bench/syslog-collector.ts). The archive is generated once per size
+ * and day and kept in the system's temp directory for the next run.
  *
  * Each reader runs in a child process of its own, so that its peak RSS (VmHWM) is its own; ours
- * runs under the image's NODE_OPTIONS. Prints numbers; never fails on them.
+ * and the collector run under the image's NODE_OPTIONS. Prints numbers; never fails on them.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { promisify } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
 import { readSyslogReport } from '../module/feeds/syslog/records';
 import { imageEnvironment } from '../scripts/image-replay';
+import { runCollector } from './syslog-collector';
 import { generateSyslogArchive, type GeneratedArchive } from './syslog-generator';
 import { benchEntry } from './child';
 
@@ -124,7 +126,11 @@ async function runPython(zipPath: string): Promise<ReaderRun | string> {
   }
 }
 
-function row(name: string, textMb: number, run: ReaderRun): string[] {
+function row(
+  name: string,
+  textMb: number,
+  run: Pick<ReaderRun, 'records' | 'withWhen' | 'seconds' | 'cpuSeconds' | 'peakRssMb'>,
+): string[] {
   return [
     name,
     run.records.toString(),
@@ -149,7 +155,9 @@ function printTable(rows: string[][]): void {
 
 async function main(): Promise<void> {
   const { sizeMb } = new Command('bench:syslog')
-    .description('Syslog report reading: throughput and peak memory, beside the Python approach')
+    .description(
+      'Syslog report reading and collection: throughput and peak memory, beside the Python approach',
+    )
     .option('--size-mb <n>', 'MB of syslog text in the generated archive', positiveInteger, 1024)
     .parse()
     .opts<{ sizeMb: number }>();
@@ -188,6 +196,13 @@ async function main(): Promise<void> {
         "text size over its time although it only goes through the .gz members' compressed bytes",
     );
   }
+  const collector = await runCollector(zipPath, IMAGE_NODE_OPTIONS);
+  rows.push(row('collector, end to end', textMb, { ...collector, withWhen: collector.records }));
+  notes.push(
+    `collector: pull_pra_syslog downloading the archive from the PRA simulator and pushing every record to ` +
+      `the intake simulator; ${collector.delivered} of ${collector.records} records delivered, ` +
+      (collector.exact ? 'each exactly once' : 'NOT exactly the records of the archive'),
+  );
   console.log(
     `\nreader + reassembly of ${textMb.toFixed(0)} MB of syslog text, node ${process.version}, ` +
       `${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (wall time is shared with it)`,
