@@ -75,7 +75,8 @@ const ENDPOINTS: ReadonlyArray<{ name: string; hostname?: string; os?: string }>
   { name: '日本-srv-03' },
 ];
 
-const USERS: ReadonlyArray<{ username: string; displayName: string }> = [
+/** PRA users whose names carry the traps: accents, CJK, quotes, markup. */
+export const USERS: ReadonlyArray<{ username: string; displayName: string }> = [
   { username: 'amartin', displayName: 'Alice Martin' },
   { username: 'jdupont', displayName: 'Jérôme Dupont' },
   { username: 'ttanaka', displayName: '田中 太郎' },

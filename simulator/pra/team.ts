@@ -6,19 +6,11 @@
  */
 import { activityListChunks, inChunks } from './activity-report';
 import { historyTimes, insertInTimeOrder, shows, type ActivityWindow } from './activity-window';
-import type { Rng } from './data';
+import { USERS, type Rng } from './data';
 import type { AddTeamEventInput, SimTeam, SimTeamActor, SimTeamEvent, SimTeamMember } from './feed-types';
 import { attrs, isoTime, Names, renderEventWith } from './render';
 
 const TEAM_NAMES = ['Équipe DBA & Ops', 'Servers <prod>', '日本 チーム', 'Support "Tier 2"', 'Network'];
-
-const USERS: ReadonlyArray<{ username: string; displayName: string }> = [
-  { username: 'amartin', displayName: 'Alice Martin' },
-  { username: 'jdupont', displayName: 'Jérôme Dupont' },
-  { username: 'ttanaka', displayName: '田中 太郎' },
-  { username: 'sobrien', displayName: "Seán O'Brien" },
-  { username: 'bops', displayName: 'Bob "Ops" <Lead>' },
-];
 
 /** Event kinds; `data` varies by `seq` where a real event would, and is absent for some kinds. */
 const KINDS: ReadonlyArray<{ eventType: string; data?: (rng: Rng, seq: number) => Array<[string, string]> }> =

@@ -5,7 +5,7 @@
  */
 import { PraError } from '../../module/pra/errors';
 import type { IncrementalXmlParser } from '../../module/xml/reader';
-import { chunked, failure } from '../parser/helpers';
+import { chunked, failure, randomSizes } from '../parser/helpers';
 
 export interface ReportUnderTest<T> {
   parse(input: AsyncIterable<Buffer | string>): AsyncIterable<T>;
@@ -32,17 +32,6 @@ export async function parseAll<T>(
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   for await (const item of parse(chunked(bytes, nextSize))) out.push(item);
   return out;
-}
-
-/** Mulberry32 chunk sizes from 1 to `max`, so that a failing split can be replayed from its seed. */
-export function randomSizes(seed: number, max: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return 1 + Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
-  };
 }
 
 const SRA = 'http://www.beyondtrust.com/sra/namespaces/API/reporting';

@@ -59,3 +59,14 @@ export async function failure(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected a failure, got none');
 }
+
+/** Mulberry32 chunk sizes from 1 to `max`, so that a failing split can be replayed from its seed. */
+export function randomSizes(seed: number, max: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return 1 + Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
+  };
+}

@@ -1,16 +1,5 @@
 import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
-import { chunked, fixture, items, stream } from './helpers';
-
-/** Mulberry32, so a failing split can be replayed from its seed. */
-function sizes(seed: number, max: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return 1 + Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
-  };
-}
+import { chunked, fixture, items, randomSizes, stream } from './helpers';
 
 // Non-ASCII in text and attributes (2-, 3- and 4-byte UTF-8) so that splits fall inside sequences.
 const MULTIBYTE = Buffer.from(
@@ -30,7 +19,7 @@ describe('chunk boundaries', () => {
     expect(whole.length).toBeGreaterThan(1);
     expect(await items(data, undefined, () => 1)).toStrictEqual(whole);
     for (let seed = 1; seed <= 20; seed++) {
-      expect(await items(data, undefined, sizes(seed, 97))).toStrictEqual(whole);
+      expect(await items(data, undefined, randomSizes(seed, 97))).toStrictEqual(whole);
     }
   });
 
