@@ -18,7 +18,7 @@ export class StateFormatError extends Error {
   }
 }
 
-export const STATE_FILE_NAME = 'context.json';
+const STATE_FILE_NAME = 'context.json';
 
 export class StateStore {
   private readonly file: JsonStateFile<unknown>;
