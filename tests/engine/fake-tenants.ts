@@ -57,7 +57,7 @@ export class FakeSessionTenant implements SessionSource {
     return [...this.sessions.values()]
       .filter((s) => {
         const at = window.field === 'start' ? s.start : s.end;
-        return at !== null && at >= window.from && at <= window.to;
+        return at !== null && at >= window.from && at <= (window.to ?? Infinity);
       })
       .map((s) => s.lsid);
   }

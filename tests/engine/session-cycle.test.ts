@@ -218,4 +218,15 @@ describe('the session cycle', () => {
     expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
     expect(saved(env).tracked).toEqual({});
   });
+
+  it("lists up to PRA's now in its last window, so a session that starts while the cycle runs is not left for the next", async () => {
+    const tenant = new FakeSessionTenant();
+    closedSessions(tenant, 2);
+    const { env, cycle } = start(tenant);
+    // Started and ended after the cycle began, before its listing reached PRA (a slow token, say).
+    tenant.add({ lsid: 'late', start: NOW + 5, end: NOW + 8, events: 2 });
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    expect(tenant.listings.at(-1)?.to).toBeUndefined();
+  });
 });

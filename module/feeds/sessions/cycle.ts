@@ -128,7 +128,9 @@ export class SessionCycle implements FeedCycle {
     const start = from - this.config.overlapSeconds;
     for (;;) {
       const to = Math.min(now, from + this.windowSeconds);
-      const fresh = await this.listNew(start, Math.max(to, start + 1), to - from);
+      // The watermark moves to `to` (this cycle's now at most): the next window overlaps what PRA
+      // showed past it, and what it showed twice is known.
+      const fresh = await this.listNew(start, to >= now ? undefined : Math.max(to, start + 1), to - from);
       if (fresh === undefined) continue;
       for (const lsid of fresh) this.state.track(lsid, now);
       this.state.advanceTo(to, this.config.overlapSeconds);
@@ -145,7 +147,7 @@ export class SessionCycle implements FeedCycle {
    * The sessions of the window not yet known, or undefined after shortening a window that held too
    * many (`span`: its length past the watermark, the part that can shrink).
    */
-  private async listNew(from: number, to: number, span: number): Promise<string[] | undefined> {
+  private async listNew(from: number, to: number | undefined, span: number): Promise<string[] | undefined> {
     let listed: string[];
     try {
       listed = await this.listWindow(from, to);
@@ -162,7 +164,7 @@ export class SessionCycle implements FeedCycle {
   }
 
   /** Closed sessions that ended in the window and, following running sessions, those that started in it. */
-  private async listWindow(from: number, to: number): Promise<string[]> {
+  private async listWindow(from: number, to: number | undefined): Promise<string[]> {
     const closed = await this.source.list({ field: 'end', from, to });
     if (!this.config.liveSessions) return closed;
     const started = await this.source.list({ field: 'start', from, to });

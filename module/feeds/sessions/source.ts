@@ -12,7 +12,11 @@ import { parseSessionListing } from './listing';
 export interface ListingWindow {
   field: 'start' | 'end';
   from: number;
-  to: number;
+  /**
+   * Undefined: up to PRA's own now (`duration=0`). A cycle's last window asks so, so that a session
+   * that started or ended while the cycle ran (a slow token, retries) is not left for the next one.
+   */
+  to?: number;
 }
 
 /** What the session cycle needs of PRA; the cycle's tests give it an in-memory one. */
@@ -38,7 +42,7 @@ const DETAIL_ATTEMPTS = 2;
 const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 
 export function listSessions(client: PraClient, window: ListingWindow): Promise<string[]> {
-  const duration = Math.max(1, window.to - window.from);
+  const duration = window.to === undefined ? 0 : Math.max(1, window.to - window.from);
   return client.readReport(
     {
       report: 'AccessSessionListing',
