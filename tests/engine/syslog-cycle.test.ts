@@ -5,7 +5,12 @@
 import { WindowState, type WindowStateContent } from '../../module/engine/window-state';
 import { SyslogCycle } from '../../module/feeds/syslog/cycle';
 import { DISORDER_SECONDS, RECENT_TIMES } from '../../module/feeds/syslog/record-clock';
-import { newCounts, type SyslogRecord } from '../../module/feeds/syslog/records';
+import {
+  ABANDONED_AFTER_SECONDS,
+  newCounts,
+  reassembleRecords,
+  type SyslogRecord,
+} from '../../module/feeds/syslog/records';
 import type { SyslogArchive, SyslogSource } from '../../module/feeds/syslog/source';
 import { FakeEnvironment, multiset } from './fakes';
 
@@ -41,8 +46,30 @@ class FakeArchive implements SyslogSource {
   }
 }
 
+/** The appliance's syslog as lines, segments of messages included; every download holds all of them. */
+class FakeSyslogFile implements SyslogSource {
+  readonly lines: string[] = [];
+
+  /** Segment `index` of `total` from the sender `pid`. */
+  write(pid: number, index: number, total: number, payload: string): void {
+    const counter = `${String(index).padStart(2, '0')}:${String(total).padStart(2, '0')}`;
+    this.lines.push(`Dec 11 08:50:51 pra.example.com BG[${pid}]: 1427:${counter}:${payload}`);
+  }
+
+  async download(): Promise<SyslogArchive> {
+    const snapshot = this.lines.map((line) => Buffer.from(line));
+    async function* lines(): AsyncGenerator<Buffer> {
+      yield* snapshot;
+    }
+    const counts = newCounts();
+    return { records: reassembleRecords(lines(), counts), counts };
+  }
+
+  async discard(): Promise<void> {}
+}
+
 function start(
-  archive: FakeArchive,
+  archive: SyslogSource,
   previous?: FakeEnvironment,
   lookback = DAY,
 ): { env: FakeEnvironment; cycle: SyslogCycle } {
@@ -95,6 +122,31 @@ describe('the syslog cycle', () => {
       record(NOW - 30, 'login'),
       'event=user_changed;who=admin',
       'event=user_changed;who=admin',
+    ]);
+  });
+
+  it('forwards once, incomplete, a message whose sender died mid-way, when newer records show it', async () => {
+    const file = new FakeSyslogFile();
+    file.write(1, 1, 1, record(NOW - 1000, 'a'));
+    file.write(2, 1, 2, `${record(NOW - 990, 'cut')};who=`);
+    file.write(1, 1, 1, record(NOW - 980, 'b'));
+    const { env, cycle } = start(file);
+    await cycle.run();
+    // Still being written, as far as this download tells: it waits.
+    expect(env.intake.accepted).toEqual([record(NOW - 1000, 'a'), record(NOW - 980, 'b')]);
+    const later = NOW - 980 + ABANDONED_AFTER_SECONDS + 1;
+    file.write(1, 1, 1, record(later, 'c'));
+    env.clock += 600;
+    await cycle.run();
+    file.write(1, 1, 1, record(later + 1, 'd'));
+    env.clock += 600;
+    await cycle.run();
+    expect(env.intake.accepted).toEqual([
+      record(NOW - 1000, 'a'),
+      record(NOW - 980, 'b'),
+      `${record(NOW - 990, 'cut')};who=`,
+      record(later, 'c'),
+      record(later + 1, 'd'),
     ]);
   });
 

@@ -16,10 +16,19 @@ export interface SyslogRecord {
   readonly when: number | undefined;
   /**
    * False when segments are missing: the record stopped before its last segment (a new message
-   * from its sender, a gap, a changed segment count) or began after its first.
+   * from its sender, a gap, a changed segment count, a sender silent since) or began after its first.
    */
   readonly complete: boolean;
 }
+
+/**
+ * A sender writes a message's segments one after the other, within milliseconds. A message that is
+ * still waiting for segments when records this much newer have been written will never get them:
+ * its sender stopped mid-message. It is emitted incomplete there, at the same place in every
+ * download, rather than held as "still being written" until its file rotates away. This stays well
+ * within the feed's overlap, so the record is still inside the window when it is emitted.
+ */
+export const ABANDONED_AFTER_SECONDS = 300;
 
 /** What a read went through; final once the records are exhausted. */
 export interface SyslogReadCounts {
@@ -96,6 +105,12 @@ export async function* reassembleRecords(
       continue;
     }
     for (const record of assembler.add(segment)) {
+      if (record.when !== undefined) {
+        for (const abandoned of assembler.abandonedBy(record.when)) {
+          counts.recordsIncomplete++;
+          yield abandoned;
+        }
+      }
       if (record.complete) counts.recordsComplete++;
       else counts.recordsIncomplete++;
       yield record;
@@ -113,12 +128,18 @@ interface PendingRecord {
   next: number;
   /** Whether it began with segment 1: the condition, with reaching `total`, of a complete record. */
   readonly fromFirst: boolean;
+  /**
+   * The `when` of the first timed record emitted after its latest segment was read: how old the
+   * message is by the archive's own clock. Undefined until such a record comes.
+   */
+  waitingSince: number | undefined;
 }
 
 /**
  * Joins the segments of each sender. A sender writes one message's segments in order before the
  * next message, so a segment that does not continue the sender's pending message (a new segment 1,
- * a gap, another total) ends that message: it is emitted incomplete, never glued to another.
+ * a gap, another total) ends that message: it is emitted incomplete, never glued to another. So
+ * does a sender's silence: see ABANDONED_AFTER_SECONDS.
  */
 class SegmentAssembler {
   private readonly pending = new Map<string, PendingRecord>();
@@ -139,8 +160,10 @@ class SegmentAssembler {
         total: segment.total,
         next: segment.index,
         fromFirst: segment.index === 1,
+        waitingSince: undefined,
       };
     }
+    record.waitingSince = undefined;
     record.next++;
     record.bytes += segment.payload.length;
     if (record.next <= record.total) {
@@ -153,6 +176,23 @@ class SegmentAssembler {
       finished.push(toRecord(record, record.fromFirst));
     }
     return finished;
+  }
+
+  /**
+   * The messages abandoned by the time a record dated `when` is emitted: those that have waited for
+   * their next segment since more than ABANDONED_AFTER_SECONDS before it, removed and returned
+   * incomplete, in the order they began. Messages not dated yet are dated `when`.
+   */
+  abandonedBy(when: number): SyslogRecord[] {
+    const abandoned: SyslogRecord[] = [];
+    for (const [sender, record] of this.pending) {
+      record.waitingSince ??= when;
+      if (when - record.waitingSince > ABANDONED_AFTER_SECONDS) {
+        this.pending.delete(sender);
+        abandoned.push(toRecord(record, false));
+      }
+    }
+    return abandoned;
   }
 }
 

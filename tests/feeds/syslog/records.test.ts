@@ -1,4 +1,5 @@
 import {
+  ABANDONED_AFTER_SECONDS,
   MAX_RECORD_BYTES,
   newCounts,
   reassembleRecords,
@@ -154,6 +155,54 @@ describe('reassembly', () => {
     ]);
     expect(records.map((record) => record.payload)).toStrictEqual(['event=done;when=1', 'orphan tail']);
     expect(counts).toMatchObject({ recordsComplete: 1, recordsIncomplete: 1, recordsPendingAtEnd: 2 });
+  });
+
+  it('emits once, incomplete, a record whose sender stopped while records five minutes newer were written', async () => {
+    const later = 1000 + ABANDONED_AFTER_SECONDS + 1;
+    const { records, counts } = await reassemble([
+      segment(1, 1, 1, 'event=before;when=1000'),
+      segment(2, 1, 3, 'event=cut;when=1000;'),
+      segment(2, 2, 3, 'who=x'),
+      segment(3, 1, 1, 'event=next;when=1000'),
+      segment(3, 1, 1, `event=later;when=${later}`),
+      segment(3, 1, 1, `event=last;when=${later + 1}`),
+    ]);
+    expect(records.map((record) => [record.payload, record.complete])).toStrictEqual([
+      ['event=before;when=1000', true],
+      ['event=next;when=1000', true],
+      ['event=cut;when=1000;who=x', false],
+      [`event=later;when=${later}`, true],
+      [`event=last;when=${later + 1}`, true],
+    ]);
+    expect(counts).toMatchObject({ recordsComplete: 4, recordsIncomplete: 1, recordsPendingAtEnd: 0 });
+  });
+
+  it('holds a record as still being written while the records after it are less than five minutes newer', async () => {
+    const { records, counts } = await reassemble([
+      segment(2, 1, 2, 'event=writing;'),
+      segment(3, 1, 1, 'event=a;when=1000'),
+      segment(3, 1, 1, `event=b;when=${1000 + ABANDONED_AFTER_SECONDS}`),
+    ]);
+    expect(records.map((record) => record.payload)).toStrictEqual([
+      'event=a;when=1000',
+      `event=b;when=${1000 + ABANDONED_AFTER_SECONDS}`,
+    ]);
+    expect(counts.recordsPendingAtEnd).toBe(1);
+  });
+
+  it('dates a silent sender from its latest segment, not its first', async () => {
+    const { records } = await reassemble([
+      segment(2, 1, 3, 'event=slow;'),
+      segment(3, 1, 1, 'event=a;when=1000'),
+      segment(2, 2, 3, 'when=1000;'),
+      segment(3, 1, 1, `event=b;when=${1001 + ABANDONED_AFTER_SECONDS}`),
+      segment(2, 3, 3, 'who=y'),
+    ]);
+    expect(records.map((record) => [record.payload, record.complete])).toStrictEqual([
+      ['event=a;when=1000', true],
+      [`event=b;when=${1001 + ABANDONED_AFTER_SECONDS}`, true],
+      ['event=slow;when=1000;who=y', true],
+    ]);
   });
 
   it('keeps identical payloads as two records', async () => {
