@@ -25,6 +25,10 @@ class Validator extends AccountValidator {
   validate(): Promise<boolean> {
     return this.check(this);
   }
+
+  detail(key: string, value: unknown): void {
+    this.details[key] = value;
+  }
 }
 
 describe('AccountValidator', () => {
@@ -51,6 +55,21 @@ describe('AccountValidator', () => {
       status: 'finished',
       results: { success: false },
       error: 'The API account is disabled',
+    });
+  });
+
+  it('sends its details with the secrets in their values masked, even a secret that JSON escapes or that is also a key', async () => {
+    const quoted = 'pa"ss\\word';
+    sim.setPatchReply({ module_configuration: { value: { client_secret: quoted, client_id: 'feeds' } } });
+    const validator = new Validator(sandbox.module(), async (self) => {
+      self.detail('feeds', [{ feed: 'Syslog', readable: true, note: `secret ${quoted}, id feeds` }]);
+      return true;
+    });
+    await validator.execute();
+    expect(validator.exitCode).toBe(0);
+    expect(sim.patches[1]).toEqual({
+      status: 'finished',
+      results: { feeds: [{ feed: 'Syslog', readable: true, note: 'secret ***, id ***' }], success: true },
     });
   });
 

@@ -50,7 +50,7 @@ export abstract class AccountValidator {
         'PATCH',
         {
           status: 'finished',
-          results: { ...this.maskedDetails(), success },
+          results: { ...(this.module.masker.maskValues(this.details) as Record<string, unknown>), success },
           ...(this.errorMessage !== undefined ? { error: this.errorMessage } : {}),
         },
         this.timings,
@@ -59,10 +59,6 @@ export abstract class AccountValidator {
       this.logger.error(`Could not report the validation to the platform: ${describeError(error)}`);
       this.exitCode = 1;
     }
-  }
-
-  private maskedDetails(): Record<string, unknown> {
-    return JSON.parse(this.module.masker.mask(JSON.stringify(this.details))) as Record<string, unknown>;
   }
 
   private async validateSafely(reply: unknown): Promise<boolean> {

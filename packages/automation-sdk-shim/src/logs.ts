@@ -32,6 +32,18 @@ export class SecretMasker {
     for (const secret of this.secrets) result = result.split(secret).join(MASK);
     return result;
   }
+
+  /**
+   * A copy of a JSON-like value with every string in it masked, at any depth. Masking the value's
+   * JSON text instead would miss a secret that JSON escapes (one with `"` or `\`) and would break
+   * the structure when a secret is also a key or a literal (`true`, `feeds`).
+   */
+  maskValues(value: unknown): unknown {
+    if (typeof value === 'string') return this.mask(value);
+    if (Array.isArray(value)) return value.map((item) => this.maskValues(item));
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.maskValues(item)]));
+  }
 }
 
 /**
