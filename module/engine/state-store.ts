@@ -20,6 +20,11 @@ export class StateFormatError extends Error {
 
 const STATE_FILE_NAME = 'context.json';
 
+/** A JSON object (not an array, not null): what a saved state and each of its maps must be. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export class StateStore {
   private readonly file: JsonStateFile<unknown>;
 

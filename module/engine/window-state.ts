@@ -5,7 +5,7 @@
  */
 import type { FeedState } from './feed';
 import { isoSeconds, pythonCheckpoint } from './python-checkpoint';
-import { StateFormatError } from './state-store';
+import { isRecord, StateFormatError } from './state-store';
 
 /** PRA keeps these logs 90 days: nothing older can be asked for, so nothing older is kept. */
 export const RETENTION_SECONDS = 90 * 24 * 3600;
@@ -191,8 +191,4 @@ function isContent(saved: unknown): saved is WindowStateContent {
     isRecord(candidate.failures) &&
     Array.isArray(candidate.set_aside)
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

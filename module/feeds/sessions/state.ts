@@ -1,6 +1,6 @@
 import type { FeedState } from '../../engine/feed';
 import { isoSeconds, pythonCheckpoint } from '../../engine/python-checkpoint';
-import { StateFormatError } from '../../engine/state-store';
+import { isRecord, StateFormatError } from '../../engine/state-store';
 
 /** PRA keeps session data for 90 days: nothing older can be fetched, so nothing older is kept. */
 export const PRA_RETENTION_SECONDS = 90 * 24 * 3600;
@@ -252,8 +252,4 @@ function fromPythonCollector(saved: unknown, path: string, fallback: number): St
     for (const lsid of raw.sessions_cache) if (typeof lsid === 'string') content.seen[lsid] = watermark;
   }
   return content;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
