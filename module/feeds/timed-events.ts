@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { TimedEvent } from '../engine/copy-ledger';
 import type { IncrementalXmlParser } from '../xml/reader';
-import type { ChunkParser } from '../xml/worker-loop';
+import { mapItems, type ChunkParser } from '../xml/worker-loop';
 
 /**
  * What makes two events the same: their whole text. Short, since the state keeps one per event of
@@ -27,15 +27,5 @@ export function timedJsonEvent(event: { timestamp?: string }): TimedEvent {
 export function timedJsonParser<E extends { timestamp?: string }>(
   create: () => IncrementalXmlParser<E>,
 ): () => ChunkParser<TimedEvent> {
-  return () => {
-    const parser = create();
-    return {
-      *write(chunk) {
-        for (const event of parser.write(chunk)) yield timedJsonEvent(event);
-      },
-      *end() {
-        for (const event of parser.end()) yield timedJsonEvent(event);
-      },
-    };
-  };
+  return () => mapItems(create(), timedJsonEvent);
 }

@@ -12,6 +12,18 @@ export interface ChunkParser<T> {
   end(): Iterable<T>;
 }
 
+/** `parser` with each item it completes passed through `map` (serialised, timed) before it leaves. */
+export function mapItems<T, U>(parser: ChunkParser<T>, map: (item: T) => U): ChunkParser<U> {
+  return {
+    *write(chunk) {
+      for (const item of parser.write(chunk)) yield map(item);
+    },
+    *end() {
+      for (const item of parser.end()) yield map(item);
+    },
+  };
+}
+
 /** Parsers by the name a document asks for (the report name), each made fresh per document. */
 export type ParserFactories = Readonly<Record<string, () => ChunkParser<unknown>>>;
 

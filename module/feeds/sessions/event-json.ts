@@ -1,4 +1,4 @@
-import type { ChunkParser } from '../../xml/worker-loop';
+import { mapItems, type ChunkParser } from '../../xml/worker-loop';
 import type { ReportItem, SerializedItem, SessionEvent } from './events';
 import { createAccessSessionParser } from './report-parser';
 
@@ -63,14 +63,6 @@ function sameValues(a: unknown[], b: unknown[]): boolean {
 
 /** The AccessSession parser with each event serialised as it comes out, for the parse thread. */
 export function createSerializedSessionParser(): ChunkParser<SerializedItem> {
-  const parser = createAccessSessionParser();
   const serializer = new EventSerializer();
-  return {
-    *write(chunk) {
-      for (const item of parser.write(chunk)) yield serializer.serializeItem(item);
-    },
-    *end() {
-      for (const item of parser.end()) yield serializer.serializeItem(item);
-    },
-  };
+  return mapItems(createAccessSessionParser(), (item) => serializer.serializeItem(item));
 }
