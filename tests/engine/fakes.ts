@@ -11,9 +11,8 @@ import { CollectorMetrics } from '../../module/engine/metrics';
 /** An intake that accepts, fails or holds pushes on demand, and records what it accepted. */
 export class FakeIntake {
   readonly accepted: string[] = [];
-  pushes = 0;
   private failures = 0;
-  private onPush: ((pushNumber: number) => void) | undefined;
+  private onPush: (() => void) | undefined;
 
   /** The next `count` pushes fail, as an intake down for good fails after the shim's hour of retries. */
   failNext(count: number): void {
@@ -21,14 +20,13 @@ export class FakeIntake {
   }
 
   /** Runs `hook` as each push is sent (before it is accepted): to stop the collector mid-push, for example. */
-  whenPushed(hook: (pushNumber: number) => void): void {
+  whenPushed(hook: () => void): void {
     this.onPush = hook;
   }
 
   prepare = (events: string[]): (() => Promise<void>) => {
     return async () => {
-      this.pushes += 1;
-      this.onPush?.(this.pushes);
+      this.onPush?.();
       if (this.failures > 0) {
         this.failures -= 1;
         throw new Error('intake unavailable');
@@ -41,7 +39,6 @@ export class FakeIntake {
 export class FakeEnvironment implements CycleEnvironment {
   clock: number;
   stopped = false;
-  heartbeats = 0;
   readonly logs: Array<{ level: LogLevel; message: string }> = [];
   readonly intake = new FakeIntake();
   /** The state as each save wrote it. */
@@ -69,9 +66,7 @@ export class FakeEnvironment implements CycleEnvironment {
   }
 
   running = (): boolean => !this.stopped;
-  heartbeat = (): void => {
-    this.heartbeats += 1;
-  };
+  heartbeat = (): void => {};
   log = (message: string, level: LogLevel = 'info'): void => {
     this.logs.push({ level, message });
   };

@@ -12,6 +12,7 @@ import {
   type SyslogRecord,
 } from '../../module/feeds/syslog/records';
 import type { SyslogArchive, SyslogSource } from '../../module/feeds/syslog/source';
+import { segment } from '../feeds/syslog/helpers';
 import { FakeEnvironment, multiset } from './fakes';
 
 const NOW = 1_800_000_000;
@@ -52,8 +53,7 @@ class FakeSyslogFile implements SyslogSource {
 
   /** Segment `index` of `total` from the sender `pid`. */
   write(pid: number, index: number, total: number, payload: string): void {
-    const counter = `${String(index).padStart(2, '0')}:${String(total).padStart(2, '0')}`;
-    this.lines.push(`Dec 11 08:50:51 pra.example.com BG[${pid}]: 1427:${counter}:${payload}`);
+    this.lines.push(segment(pid, index, total, payload));
   }
 
   async download(): Promise<SyslogArchive> {

@@ -119,15 +119,18 @@ describe('the window cycle', () => {
   it('charges no window when PRA itself is down', async () => {
     const tenant = new FakeActivityTenant();
     tenant.add(NOW - 10, event(1));
-    tenant.fail(NOW - 10, 'http', 1);
-    const { env, cycle } = start(tenant);
+    const { env, state, cycle } = start(tenant);
     const fetch = tenant.fetch.bind(tenant);
+    // PRA goes down as the first window is asked for: the window fails, then the probe that checks it.
     tenant.fetch = (window) => {
       tenant.down = true;
       return fetch(window);
     };
     await expect(cycle.run()).rejects.toMatchObject({ blame: 'tenant' });
-    expect(saved(env)?.failures ?? {}).toEqual({});
+    // Nothing charged to the window, not even unsaved; the probe put the blame on PRA.
+    expect(state.toJSON().failures).toEqual({});
+    expect(env.saves).toEqual([]);
+    expect(tenant.probes).toBe(1);
   });
 
   it('repeats nothing after a stop in the middle of a window', async () => {

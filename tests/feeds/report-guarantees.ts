@@ -5,7 +5,8 @@
  */
 import { PraError } from '../../module/pra/errors';
 import type { IncrementalXmlParser } from '../../module/xml/reader';
-import { chunked, failure, randomSizes } from '../parser/helpers';
+import { failure, parseAll, randomSizes } from '../parser/helpers';
+import { collect } from '../support/async';
 
 export interface ReportUnderTest<T> {
   parse(input: AsyncIterable<Buffer | string>): AsyncIterable<T>;
@@ -20,18 +21,6 @@ export interface ReportUnderTest<T> {
   noData: string;
   /** An ASCII text of the report that ends up in an event's JSON, to slip invalid bytes into. */
   asciiValue: string;
-}
-
-/** Everything `parse` yields for `data` fed in pieces of the sizes `nextSize` picks. */
-export async function parseAll<T>(
-  parse: (input: AsyncIterable<Buffer | string>) => AsyncIterable<T>,
-  data: string | Buffer,
-  nextSize?: () => number,
-): Promise<T[]> {
-  const out: T[] = [];
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  for await (const item of parse(chunked(bytes, nextSize))) out.push(item);
-  return out;
 }
 
 const SRA = 'http://www.beyondtrust.com/sra/namespaces/API/reporting';
@@ -84,9 +73,7 @@ export function describeReportGuarantees<T>(subject: ReportUnderTest<T>): void {
       async function* strings(): AsyncGenerator<string> {
         yield* text.match(/[\s\S]{1,50}/gu) ?? [];
       }
-      const fromStrings: T[] = [];
-      for await (const item of parse(strings())) fromStrings.push(item);
-      expect(fromStrings).toStrictEqual(whole);
+      expect(await collect(parse(strings()))).toStrictEqual(whole);
 
       const parser = subject.createParser();
       const fromParser: T[] = [];

@@ -3,9 +3,10 @@
  * `npx tsc -b` before jest.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { segment, textMember } from '../feeds/syslog/helpers';
+import { TempDir } from '../support/temp-file';
 import { zipBytes } from '../support/zip-archive';
 import { fixture } from './helpers';
 
@@ -113,19 +114,16 @@ describe('pra-sessions parse', () => {
   });
 
   it('prints one reassembled payload a line for a Syslog ZIP, from a file or stdin', async () => {
-    const line = (segment: string, payload: string): string =>
-      `Dec 11 08:50:51 pra BG[42]: 1427:${segment}:${payload}`;
     const zip = await zipBytes([
-      { name: 'syslog', content: `${line('01:02', 'when=1765443051;ev')}\n${line('02:02', 'ent=login')}\n` },
+      textMember('syslog', [segment(42, 1, 2, 'when=1765443051;ev'), segment(42, 2, 2, 'ent=login')]),
     ]);
     const fromStdin = await run(['parse', '-'], zip);
     expect(fromStdin).toStrictEqual({ code: 0, stdout: 'when=1765443051;event=login\n', stderr: '' });
-    const dir = mkdtempSync(join(tmpdir(), 'pra-cli-'));
+    const dir = new TempDir();
     try {
-      writeFileSync(join(dir, 'syslog.zip'), zip);
-      expect(await run(['parse', join(dir, 'syslog.zip')])).toStrictEqual(fromStdin);
+      expect(await run(['parse', dir.write('syslog.zip', zip)])).toStrictEqual(fromStdin);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      dir.remove();
     }
   });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportItem, SessionEvent } from '../../module/feeds/sessions/events';
 import { parseAccessSessionReport, type ParseOptions } from '../../module/feeds/sessions/report-parser';
+import { collect } from '../support/async';
 
 export function fixture(name: string): Buffer {
   return readFileSync(join(__dirname, '..', 'fixtures', name));
@@ -24,15 +25,23 @@ export async function* stream(...pieces: (Buffer | string)[]): AsyncGenerator<Bu
   yield* pieces;
 }
 
+/** Everything `parse` yields for `data` fed in pieces of the sizes `nextSize` picks. */
+export async function parseAll<T>(
+  parse: (input: AsyncIterable<Buffer | string>) => AsyncIterable<T>,
+  data: string | Buffer,
+  nextSize?: () => number,
+): Promise<T[]> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  return collect(parse(chunked(bytes, nextSize)));
+}
+
+/** Everything the AccessSession parser yields for `xml`, fed in pieces of the sizes `nextSize` picks. */
 export async function items(
   xml: string | Buffer,
   options?: ParseOptions,
   nextSize?: () => number,
 ): Promise<ReportItem[]> {
-  const out: ReportItem[] = [];
-  const data = typeof xml === 'string' ? Buffer.from(xml, 'utf8') : xml;
-  for await (const item of parseAccessSessionReport(chunked(data, nextSize), options)) out.push(item);
-  return out;
+  return parseAll((input) => parseAccessSessionReport(input, options), xml, nextSize);
 }
 
 export async function events(xml: string | Buffer, options?: ParseOptions): Promise<SessionEvent[]> {

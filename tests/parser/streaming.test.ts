@@ -1,4 +1,5 @@
 import { parseAccessSessionReport } from '../../module/feeds/sessions/report-parser';
+import { collect } from '../support/async';
 import { chunked, fixture, items, randomSizes, stream } from './helpers';
 
 // Non-ASCII in text and attributes (2-, 3- and 4-byte UTF-8) so that splits fall inside sequences.
@@ -35,9 +36,7 @@ describe('chunk boundaries', () => {
   it('accepts string chunks as well as Buffers', async () => {
     const text = fixture('all-event-types.xml').toString('utf8');
     const pieces = text.match(/[\s\S]{1,50}/gu) ?? [];
-    const out = [];
-    for await (const item of parseAccessSessionReport(stream(...pieces))) out.push(item);
-    expect(out).toStrictEqual(await items(text));
+    expect(await collect(parseAccessSessionReport(stream(...pieces)))).toStrictEqual(await items(text));
   });
 });
 

@@ -13,6 +13,7 @@ import { parseRetryAfter } from '../../module/pra/failures';
 import { parseBaseUrl } from '../../module/pra/url';
 import { startPraSimulator } from '../../simulator/pra';
 import type { PraSimulator, RecordedRequest } from '../../simulator/pra/types';
+import { collect, eventually } from '../support/async';
 
 const SECRET = 'sim-secret';
 const EVERYTHING: ListingWindow = { field: 'start', from: 0, to: 4_000_000_000 };
@@ -51,11 +52,6 @@ async function* fetchSessions(pra: PraClient, lsids: string[]): AsyncGenerator<R
 
 function reportingRequests(): RecordedRequest[] {
   return sim.requests.filter((r) => r.path === '/api/reporting');
-}
-
-async function collect(items: AsyncIterable<ReportItem>, sink: ReportItem[] = []): Promise<ReportItem[]> {
-  for await (const item of items) sink.push(item);
-  return sink;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -379,7 +375,8 @@ describe('reports', () => {
       expect(item.kind).toBe('event');
       break;
     }
-    await eventually(() => openSockets() <= before);
+    // Socket handles close a few event-loop turns after destroy(); nothing to wait on but the count.
+    await eventually(() => openSockets() <= before, 2000);
   });
 });
 
@@ -444,15 +441,6 @@ describe('credential check', () => {
 
 function openSockets(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-}
-
-/** Socket handles close a few event-loop turns after destroy(); nothing to wait on but the count. */
-async function eventually(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /**

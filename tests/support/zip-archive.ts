@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import yazl from 'yazl';
+import { collect } from './async';
 
 export interface ZipMember {
   /** Path in the archive; a name ending in `/` is a directory, without content. */
@@ -32,31 +30,9 @@ export async function zipBytes(members: readonly ZipMember[]): Promise<Buffer> {
     }
   }
   zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
+  const bytes = Buffer.concat(await collect(zip.outputStream as AsyncIterable<Buffer>));
   for (const member of members) patchEntry(bytes, member);
   return bytes;
-}
-
-/** A temporary directory, removed by `remove`. */
-export class TempDir {
-  readonly path = fs.mkdtempSync(path.join(os.tmpdir(), 'pra-test-'));
-
-  /** Writes `content` to `name` in the directory and returns its path. */
-  write(name: string, content: Buffer | string): string {
-    const file = path.join(this.path, name);
-    fs.writeFileSync(file, content);
-    return file;
-  }
-
-  async writeZip(name: string, members: readonly ZipMember[]): Promise<string> {
-    return this.write(name, await zipBytes(members));
-  }
-
-  remove(): void {
-    fs.rmSync(this.path, { recursive: true, force: true });
-  }
 }
 
 const CENTRAL_HEADER_SIGNATURE = 0x02014b50;

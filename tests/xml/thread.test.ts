@@ -6,6 +6,7 @@ import { createParserThread } from '../../module/feeds/parser-thread';
 import type { ParserThread } from '../../module/xml/thread';
 import { startPraSimulator } from '../../simulator/pra';
 import { chunked, failure, fixture, report, session } from '../parser/helpers';
+import { collect } from '../support/async';
 
 /** What the collector would forward with an in-thread parse: the reference output. */
 async function inThread(data: Buffer): Promise<SerializedItem[]> {
@@ -13,14 +14,6 @@ async function inThread(data: Buffer): Promise<SerializedItem[]> {
   const out: SerializedItem[] = [];
   for await (const item of parseAccessSessionReport(chunked(data))) out.push(serializer.serializeItem(item));
   return out;
-}
-
-async function collect(
-  source: AsyncIterable<SerializedItem>,
-  into: SerializedItem[] = [],
-): Promise<SerializedItem[]> {
-  for await (const item of source) into.push(item);
-  return into;
 }
 
 describe('the parse thread', () => {

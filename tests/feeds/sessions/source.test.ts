@@ -3,11 +3,11 @@
  * the current reply is read, used when that batch comes, and its failure met in its turn.
  */
 import { createParserThread } from '../../../module/feeds/parser-thread';
-import type { SerializedItem } from '../../../module/feeds/sessions/events';
 import { PraSessionSource } from '../../../module/feeds/sessions/source';
 import { PraClient } from '../../../module/pra/client';
 import { parseBaseUrl } from '../../../module/pra/url';
 import { startPraSimulator, type PraSimulator } from '../../../simulator/pra';
+import { collect } from '../../support/async';
 
 let pra: PraSimulator;
 let source: PraSessionSource;
@@ -25,12 +25,6 @@ afterEach(async () => {
   await source.close();
   await pra.close();
 });
-
-async function collect(items: AsyncIterable<SerializedItem>): Promise<SerializedItem[]> {
-  const out: SerializedItem[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 const detailRequests = (): string[][] =>
   pra.requests.filter((r) => r.params.generate_report === 'AccessSession').map((r) => r.lsids ?? []);

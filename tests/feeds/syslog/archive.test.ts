@@ -3,7 +3,9 @@ import { gzipSync } from 'node:zlib';
 import { MAX_MEMBERS, readArchiveLines } from '../../../module/feeds/syslog/archive';
 import { MAX_LINE_BYTES } from '../../../module/feeds/syslog/lines';
 import { PraError } from '../../../module/pra/errors';
-import { TempDir, zipBytes, type ZipMember } from '../../support/zip-archive';
+import { eventually } from '../../support/async';
+import { TempDir } from '../../support/temp-file';
+import { zipBytes, type ZipMember } from '../../support/zip-archive';
 import { gzipMember, minute, readLines, readMembers, textMember } from './helpers';
 
 describe('member content', () => {
@@ -259,10 +261,10 @@ describe('the archive', () => {
       expect(line.toString()).toBe('a');
       break;
     }
-    await waitUntil(() => openDescriptors(path) === 0);
+    await eventually(() => openDescriptors(path) === 0);
     const { lines } = await readLines(path);
     expect(lines).toStrictEqual(['a', 'b', 'c']);
-    await waitUntil(() => openDescriptors(path) === 0);
+    await eventually(() => openDescriptors(path) === 0);
   });
 });
 
@@ -276,13 +278,4 @@ function openDescriptors(path: string): number {
       return false;
     }
   }).length;
-}
-
-/** Resolves once `predicate` holds, checking after each turn of the event loop; fails after 5 s. */
-async function waitUntil(predicate: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { readArchiveLines, type ArchiveWarning } from '../../../module/feeds/syslog/archive';
-import { TempDir, type ZipMember } from '../../support/zip-archive';
+import { TempDir } from '../../support/temp-file';
+import type { ZipMember } from '../../support/zip-archive';
 
 export interface ArchiveRead {
   lines: string[];
@@ -25,6 +26,13 @@ export async function readMembers(members: readonly ZipMember[]): Promise<Archiv
   } finally {
     dir.remove();
   }
+}
+
+/** A PRA syslog line: segment `index` of `total` of a message from `pid` (none: `BG:`), site 1427. */
+export function segment(pid: number | undefined, index: number, total: number, payload: string): string {
+  const tag = pid === undefined ? 'BG:' : `BG[${pid}]:`;
+  const counter = `${String(index).padStart(2, '0')}:${String(total).padStart(2, '0')}`;
+  return `Dec 11 08:50:51 pra.example.com ${tag} 1427:${counter}:${payload}`;
 }
 
 /** A member whose content is `lines`, each ended by `\n`. */

@@ -8,15 +8,9 @@ import {
   type SyslogRecord,
 } from '../../../module/feeds/syslog/records';
 import type { ArchiveWarning } from '../../../module/feeds/syslog/archive';
-import { TempDir } from '../../support/zip-archive';
-import { gzipMember, minute, textMember } from './helpers';
-
-/** A PRA syslog line: segment `index` of `total` of a message from `pid`, site 1427. */
-function segment(pid: number | undefined, index: number, total: number, payload: string): string {
-  const tag = pid === undefined ? 'BG:' : `BG[${pid}]:`;
-  const counter = `${String(index).padStart(2, '0')}:${String(total).padStart(2, '0')}`;
-  return `Dec 11 08:50:51 pra.example.com ${tag} 1427:${counter}:${payload}`;
-}
+import { collect } from '../../support/async';
+import { TempDir } from '../../support/temp-file';
+import { gzipMember, minute, segment, textMember } from './helpers';
 
 /** A message cut into segments of `size` characters, all from `pid`. */
 function segments(pid: number, payload: string, size: number): string[] {
@@ -32,8 +26,7 @@ async function reassemble(
   lines: readonly (string | Buffer)[],
 ): Promise<{ records: SyslogRecord[]; counts: SyslogReadCounts }> {
   const counts = newCounts();
-  const records: SyslogRecord[] = [];
-  for await (const record of reassembleRecords(linesOf(lines), counts)) records.push(record);
+  const records = await collect(reassembleRecords(linesOf(lines), counts));
   return { records, counts };
 }
 
@@ -308,9 +301,7 @@ describe('a Syslog report', () => {
     ]);
     const warnings: ArchiveWarning[] = [];
     const report = readSyslogReport(path, (warning) => warnings.push(warning));
-    const records: SyslogRecord[] = [];
-    for await (const record of report.records) records.push(record);
-    expect(records).toStrictEqual([
+    expect(await collect(report.records)).toStrictEqual([
       { payload: 'a=1;b=2;c=3', when: undefined, complete: true },
       { payload: 'event=live;when=9', when: 9, complete: true },
     ]);

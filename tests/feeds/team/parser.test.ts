@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTeamParser, parseTeamReport, type TeamEvent } from '../../../module/feeds/team/parser';
-import { describeReportGuarantees, parseAll } from '../report-guarantees';
+import { parseAll } from '../../parser/helpers';
+import { describeReportGuarantees } from '../report-guarantees';
 
 const REPORT = readFileSync(join(__dirname, 'report.xml'));
 
