@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import yazl from 'yazl';
+import { segmentHeader, syslogDate } from '../simulator/pra/syslog-log';
 
 export interface GeneratedArchive {
   /** Bytes of syslog text in the archive's members, uncompressed. */
@@ -34,7 +35,6 @@ const PIDS = [4211, 4212, 4213, 4214, 69065, 69066, 69070, 71002];
 const SITE_ID = 1427;
 const HOST = 'pra01';
 const BATCH_BYTES = 1024 * 1024;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const USERS = [
   'JOHN DOE (john.doe@example.org)',
   'Jürgen Müller (j.mueller@example.de)',
@@ -76,19 +76,12 @@ function payload(rand: () => number, when: number, n: number): string {
   return `${who};event=user_changed;user=op${n % 53};${changes.join(';')}`;
 }
 
-function syslogDate(when: number): string {
-  const date = new Date(when * 1000);
-  const time = date.toISOString().slice(11, 19);
-  return `${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, ' ')} ${time}`;
-}
-
 /** The syslog lines of one message, one per segment of at most SEGMENT_BYTES bytes. */
 function segmentLines(pid: number, when: number, message: string): Buffer[] {
   const bytes = Buffer.from(message, 'utf8');
   const total = Math.ceil(bytes.length / SEGMENT_BYTES);
   return Array.from({ length: total }, (_, i) => {
-    const counter = `${String(i + 1).padStart(2, '0')}:${String(total).padStart(2, '0')}`;
-    const header = `${syslogDate(when)} ${HOST} BG[${pid}]: ${SITE_ID}:${counter}:`;
+    const header = segmentHeader(when, { host: HOST, pid, siteId: SITE_ID, noSpace: false }, i + 1, total);
     const piece = bytes.subarray(i * SEGMENT_BYTES, (i + 1) * SEGMENT_BYTES);
     return Buffer.concat([Buffer.from(header), piece, Buffer.from('\n')]);
   });

@@ -7,7 +7,7 @@ import type { PraLocale } from './feed-types';
 import { Names, XML_DECLARATION, attrs, isoTime } from './render';
 
 /** Entries per chunk: large enough to keep writes cheap, small enough to stream a 100k-entry report. */
-const ENTRIES_PER_CHUNK = 500;
+export const ENTRIES_PER_CHUNK = 500;
 
 export type ActivityReportType = 'VaultAccountActivity' | 'Team';
 
@@ -30,15 +30,6 @@ const NO_DATA_MESSAGES: Record<ActivityReportType, Record<PraLocale, string>> = 
 /** The no-data body, in the same shape as the session reports' one (root `<error >`, no namespace). */
 export function noDataBody(report: ActivityReportType, locale: PraLocale): string {
   return `${XML_DECLARATION}<error >${NO_DATA_MESSAGES[report][locale]}</error>`;
-}
-
-/** Renders `items` a chunk at a time, so a huge report never sits in memory as one string. */
-export function* inChunks<T>(items: readonly T[], render: (item: T) => string): Generator<string> {
-  for (let i = 0; i < items.length; i += ENTRIES_PER_CHUNK) {
-    let chunk = '';
-    for (const item of items.slice(i, i + ENTRIES_PER_CHUNK)) chunk += render(item);
-    yield chunk;
-  }
 }
 
 /** `<root>`, the window echoed as `start_time` / `end_time` (not events), the entries, `</root>`. */

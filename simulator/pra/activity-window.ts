@@ -4,10 +4,7 @@
  * events the difference is unknown, so both select on the event time, the bound inclusive.
  */
 import type { Rng } from './data';
-import { parseDate, parseUnsigned } from './query';
-
-const DAY = 86_400;
-const WINDOW_PARAMS = ['start_time', 'end_time', 'start_date', 'end_date'] as const;
+import { parseWindow } from './query';
 
 /** The window a request asked for, echoed in the report's `start_time` / `end_time`. */
 export interface ActivityWindow {
@@ -17,26 +14,19 @@ export interface ActivityWindow {
 }
 
 /**
- * Parses the window parameters. Problems come back as the message of the HTTP 200 `<error>` a tenant
- * would send. `*_time` wins over `*_date`; `duration` counts days with dates, seconds with times.
+ * Parses the window parameters as `parseWindow` does, except that a window is required and
+ * `duration=0` ends it at `now`.
  */
 export function parseActivityWindow(
   params: Record<string, string>,
   now: number,
 ): ActivityWindow | { error: string } {
-  const given = WINDOW_PARAMS.filter((p) => params[p] !== undefined);
-  if (given.length === 0)
+  const window = parseWindow(params);
+  if (window === undefined) {
     return { error: 'One of start_date, start_time, end_date or end_time is required.' };
-  if (new Set(given.map((p) => p.split('_')[0])).size > 1) {
-    return { error: 'Only one of start_* or end_* may be given.' };
   }
-  const chosen = given.find((p) => p.endsWith('_time')) ?? given[0];
-  const isTime = chosen.endsWith('_time');
-  const from = isTime ? parseUnsigned(params[chosen]) : parseDate(params[chosen]);
-  if (from === undefined) return { error: `Invalid value for ${chosen}: ${params[chosen]}.` };
-  const duration = params.duration === undefined ? 0 : parseUnsigned(params.duration);
-  if (duration === undefined) return { error: `Invalid value for duration: ${params.duration}.` };
-  return { from, to: duration === 0 ? now : from + duration * (isTime ? 1 : DAY) };
+  if ('error' in window) return window;
+  return { from: window.from, to: window.to ?? now };
 }
 
 /**

@@ -35,16 +35,41 @@ const OTHER_REPORTS = new Set([
   'JumpItem',
 ]);
 
-export function parseUnsigned(value: string): number | undefined {
+function parseUnsigned(value: string): number | undefined {
   return /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 /** YYYY-MM-DD as UTC midnight, in unix seconds. */
-export function parseDate(value: string): number | undefined {
+function parseDate(value: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return undefined;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   return new Date(ms).toISOString().startsWith(value) ? ms / 1000 : undefined;
+}
+
+/**
+ * Parses the `start_*` / `end_*` window of a request, the same for every report; undefined when no
+ * window parameter is given. Problems come back as the message of the HTTP 200 `<error>` a tenant
+ * would send. `*_time` wins over `*_date` (clients such as FRODE send both); `duration` counts days
+ * with dates, seconds with times, and defaults to 0, which leaves `to` null ("up to now").
+ */
+export function parseWindow(params: Record<string, string>): ReportWindow | undefined | { error: string } {
+  const given = WINDOW_PARAMS.filter((p) => params[p] !== undefined);
+  const fields = new Set(given.map((p) => p.split('_')[0]));
+  if (fields.size > 1) return { error: 'Only one of start_* or end_* may be given.' };
+
+  const chosen = given.find((p) => p.endsWith('_time')) ?? given[0];
+  if (chosen === undefined) return undefined;
+  const isTime = chosen.endsWith('_time');
+  const from = isTime ? parseUnsigned(params[chosen]) : parseDate(params[chosen]);
+  if (from === undefined) return { error: `Invalid value for ${chosen}: ${params[chosen]}.` };
+  const duration = params.duration === undefined ? 0 : parseUnsigned(params.duration);
+  if (duration === undefined) return { error: `Invalid value for duration: ${params.duration}.` };
+  return {
+    field: chosen.startsWith('start') ? 'start' : 'end',
+    from,
+    to: duration === 0 ? null : from + duration * (isTime ? 1 : DAY),
+  };
 }
 
 /**
@@ -62,24 +87,8 @@ export function parseReportQuery(params: Record<string, string>): ReportQuery | 
     };
   }
 
-  const given = WINDOW_PARAMS.filter((p) => params[p] !== undefined);
-  const fields = new Set(given.map((p) => p.split('_')[0]));
-  if (fields.size > 1) return { error: 'Only one of start_* or end_* may be given.' };
-
-  let window: ReportWindow | undefined;
-  const chosen = given.find((p) => p.endsWith('_time')) ?? given[0];
-  if (chosen !== undefined) {
-    const isTime = chosen.endsWith('_time');
-    const from = isTime ? parseUnsigned(params[chosen]) : parseDate(params[chosen]);
-    if (from === undefined) return { error: `Invalid value for ${chosen}: ${params[chosen]}.` };
-    const duration = params.duration === undefined ? 0 : parseUnsigned(params.duration);
-    if (duration === undefined) return { error: `Invalid value for duration: ${params.duration}.` };
-    window = {
-      field: chosen.startsWith('start') ? 'start' : 'end',
-      from,
-      to: duration === 0 ? null : from + duration * (isTime ? 1 : DAY),
-    };
-  }
+  const window = parseWindow(params);
+  if (window !== undefined && 'error' in window) return window;
 
   const lsidParams = ['lsid', 'lsids'].filter((p) => params[p] !== undefined);
   if (lsidParams.length > 0 && report === 'AccessSessionListing') {

@@ -79,6 +79,19 @@ export function collect(chunks: Iterable<string | Uint8Array>): string {
   return out;
 }
 
+/** Renders `items` `size` at a time, so a huge report never sits in memory as one string. */
+export function* inChunks<T>(
+  items: readonly T[],
+  render: (item: T) => string,
+  size: number,
+): Generator<string> {
+  for (let i = 0; i < items.length; i += size) {
+    let chunk = '';
+    for (const item of items.slice(i, i + size)) chunk += render(item);
+    yield chunk;
+  }
+}
+
 /** Bytes per write once small chunks are merged. */
 const WRITE_BYTES = 64 * 1024;
 
@@ -320,11 +333,7 @@ function sessionHead(names: Names, view: SessionView, baseUrl: string): string {
 
 function* sessionChunks(names: Names, view: SessionView, baseUrl: string): Generator<string> {
   yield sessionHead(names, view, baseUrl) + names.open('session_details');
-  for (let i = 0; i < view.events.length; i += EVENTS_PER_CHUNK) {
-    let chunk = '';
-    for (const e of view.events.slice(i, i + EVENTS_PER_CHUNK)) chunk += renderEventWith(names, e);
-    yield chunk;
-  }
+  yield* inChunks(view.events, (e) => renderEventWith(names, e), EVENTS_PER_CHUNK);
   yield names.close('session_details') + names.close('session');
 }
 
@@ -407,22 +416,19 @@ export function* listingChunks(sessions: SimSession[], style: XmlStyle): Generat
   }
   const names = new Names(style);
   yield `${XML_DECLARATION}${names.open('session_summary_list', names.declaration)}\n`;
-  let chunk = '';
-  for (const [i, s] of sessions.entries()) {
-    chunk +=
+  yield* inChunks(
+    sessions,
+    (s) =>
       names.empty(
         'session_summary',
         attrs([
           ['lsid', s.lsid],
           ['has_recording', s.hasRecording ? '1' : '0'],
         ]),
-      ) + '\n';
-    if ((i + 1) % SUMMARIES_PER_CHUNK === 0) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  yield chunk + names.close('session_summary_list');
+      ) + '\n',
+    SUMMARIES_PER_CHUNK,
+  );
+  yield names.close('session_summary_list');
 }
 
 /** A report-level problem: HTTP 200 with a root `<error>`, as tenants answer bad parameters. */

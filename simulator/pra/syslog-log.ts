@@ -13,11 +13,32 @@ import type { SimSyslogRecord } from './feed-types';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** RFC 3164 time: no year, no zone, day padded with a space. Written in UTC. */
-function syslogDate(at: number): string {
+export function syslogDate(at: number): string {
   const d = new Date(at * 1000);
   const pad = (n: number): string => String(n).padStart(2, '0');
   const day = String(d.getUTCDate()).padStart(2, ' ');
   return `${MONTHS[d.getUTCMonth()]} ${day} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+}
+
+/** Where a segment's line is written from: `BG:` when `pid` is undefined, `noSpace` for `BG[pid]:1427`. */
+export interface SegmentSource {
+  host: string;
+  pid: number | undefined;
+  siteId: number;
+  noSpace: boolean;
+}
+
+/**
+ * What comes before the bytes of segment `index` (1-based) of `total`: `Dec  1 08:50:51 host
+ * BG[69065]: 1427:01:03:`, the counters at least two digits wide.
+ */
+export function segmentHeader(at: number, source: SegmentSource, index: number, total: number): string {
+  const width = Math.max(2, String(total).length);
+  const tag = source.pid === undefined ? 'BG:' : `BG[${source.pid}]:`;
+  return (
+    `${syslogDate(at)} ${source.host} ${tag}${source.noSpace ? '' : ' '}${source.siteId}:` +
+    `${String(index).padStart(width, '0')}:${String(total).padStart(width, '0')}:`
+  );
 }
 
 /** A file of the log. A rotated file never changes again, so its bytes and gzip are computed once. */
@@ -130,13 +151,10 @@ export class SyslogLog {
       throw new Error(`PRA simulator: a ${record.state} syslog record cannot take more segments`);
     }
     const total = record.segments.length;
-    const width = Math.max(2, String(total).length);
-    const tag = record.pid === undefined ? 'BG:' : `BG[${record.pid}]:`;
+    const source = { host: this.host, pid: record.pid, siteId: record.siteId, noSpace: record.noSpace };
     const last = Math.min(total, record.written + Math.max(segments, 0));
     for (; record.written < last; record.written++) {
-      const header =
-        `${syslogDate(at)} ${this.host} ${tag}${record.noSpace ? '' : ' '}${record.siteId}:` +
-        `${String(record.written + 1).padStart(width, '0')}:${String(total).padStart(width, '0')}:`;
+      const header = segmentHeader(at, source, record.written + 1, total);
       const line = Buffer.concat([Buffer.from(header), record.segments[record.written], Buffer.from('\n')]);
       this.current.append(line, at);
     }

@@ -4,11 +4,11 @@
  * intake), identical events in one second, events without `performed_by` or `data`, an empty
  * `<data>`, a performer without gsnumber, `Unknown` values, and `logged_in_representatives` entries that are state, not events.
  */
-import { activityListChunks, inChunks } from './activity-report';
+import { activityListChunks, ENTRIES_PER_CHUNK } from './activity-report';
 import { historyTimes, insertInTimeOrder, shows, type ActivityWindow } from './activity-window';
 import { USERS, type Rng } from './data';
 import type { AddTeamEventInput, SimTeam, SimTeamActor, SimTeamEvent, SimTeamMember } from './feed-types';
-import { attrs, isoTime, Names, renderEventWith } from './render';
+import { attrs, inChunks, isoTime, Names, renderEventWith } from './render';
 
 const TEAM_NAMES = ['Équipe DBA & Ops', 'Servers <prod>', '日本 チーム', 'Support "Tier 2"', 'Network'];
 
@@ -187,7 +187,7 @@ function* teamChunks(names: Names, team: SimTeam): Generator<string> {
   head += names.open('logged_in_representatives');
   for (const member of team.loggedIn) head += renderMember(names, member);
   yield `${head}${names.close('logged_in_representatives')}${names.open('events')}\n`;
-  yield* inChunks(team.events, (e) => `${renderEventWith(names, e)}\n`);
+  yield* inChunks(team.events, (e) => `${renderEventWith(names, e)}\n`, ENTRIES_PER_CHUNK);
   yield `${names.close('events')}${names.close('team_activity')}\n`;
 }
 

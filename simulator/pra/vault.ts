@@ -4,11 +4,11 @@
  * `<performed_by>` and missing attributes in it, markup and non-ASCII text, and identical events in
  * one second (a credential used twice), which are two real events.
  */
-import { activityListChunks, inChunks } from './activity-report';
+import { activityListChunks, ENTRIES_PER_CHUNK } from './activity-report';
 import { historyTimes, insertInTimeOrder, shows, type ActivityWindow } from './activity-window';
 import type { Rng } from './data';
 import type { AddVaultActivityInput, SimVaultActivity, SimVaultActor } from './feed-types';
-import { attrs, Names } from './render';
+import { attrs, inChunks, Names } from './render';
 
 // What PRA does by itself (scheduled rotations) has a performer without id.
 const SYSTEM: SimVaultActor = { type: 'System', name: 'System' };
@@ -146,6 +146,6 @@ export function vaultReportChunks(
     names,
     'vault_account_activity_list',
     window,
-    inChunks(activity, (a) => renderActivity(names, a)),
+    inChunks(activity, (a) => renderActivity(names, a), ENTRIES_PER_CHUNK),
   );
 }
