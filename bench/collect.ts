@@ -6,12 +6,11 @@
  * million one-event sessions instead. Every run checks that each event arrived exactly once; the
  * bench exits non-zero when one was lost or duplicated, never because of a speed.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { imageEnvironment } from '../scripts/image-replay';
+import { isExact } from '../simulator/delivery-check';
 import { printComparison, printContext, printRun } from './collect-report';
 import { runCollection, type RunPlan, type RunResult } from './collect-run';
+import { IMAGE_NODE_OPTIONS, positiveInteger } from './options';
 
 interface Shape {
   sessions: number;
@@ -34,11 +33,6 @@ const RETENTION_HOURS = 2160;
  */
 const RETENTION_MARGIN_SECONDS = HOUR;
 
-/** Measure the collector as the image runs it. */
-const IMAGE_NODE_OPTIONS = imageEnvironment(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
-).NODE_OPTIONS;
-
 interface Options {
   shapes: Shape[];
   sessions?: number;
@@ -51,12 +45,6 @@ interface Options {
 
 /** How every run of this invocation starts its collector. */
 type Launch = Pick<RunPlan, 'nodeOptions' | 'entryPoint'>;
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be an integer >= 1');
-  return parsed;
-}
 
 function shapes(value: string): Shape[] {
   return value.split(',').map((shape) => {
@@ -134,7 +122,7 @@ async function main(): Promise<void> {
   }
   printComparison(runs);
   printContext(opts.nodeOptions);
-  const broken = runs.filter((r) => r.delivery.lost + r.delivery.duplicated + r.delivery.unexpected > 0);
+  const broken = runs.filter((r) => !isExact(r.delivery));
   if (broken.length > 0) {
     console.error(
       `\nbench:collect: events lost or duplicated in ${broken.map((r) => r.plan.name).join(', ')}`,

@@ -6,6 +6,7 @@
  * and the check independent of the collector's key order and of the module's own parser.
  */
 import { hash } from 'node:crypto';
+import type { DeliveryReport } from '../simulator/delivery-check';
 import type { SimEvent, SimParty, SimSession } from '../simulator/pra';
 
 /** The keys of a forwarded event the identity reads; the contract leaves a key out when empty. */
@@ -19,16 +20,8 @@ interface ForwardedEvent {
   body?: string;
 }
 
-export interface DeliveryCount {
-  expected: number;
-  delivered: number;
-  /** Expected events that never arrived. */
-  lost: number;
-  /** Extra copies of expected events. */
-  duplicated: number;
-  /** Forwarded events the tenant does not hold: mangled or invented. */
-  unexpected: number;
-}
+/** The delivery report of a check, without samples: the ledger keeps digests, not events. */
+export type DeliveryCount = Omit<DeliveryReport, 'lostSamples'>;
 
 /** An absent key and an empty one are the same to the contract, so both become ''. */
 function partyKey(party: Partial<SimParty> | undefined): string[] {

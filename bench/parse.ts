@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAccessSessionReport } from '../module/feeds/sessions/report-parser';
 import { generateReport } from './report-generator';
-import { benchEntry } from './child';
+import { benchEntry, runInChild } from './child';
 
 const MB = 1024 * 1024;
 const SIZES_MB = [32, 300];
@@ -59,11 +59,6 @@ async function measure(path: string): Promise<ParseRun> {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { events, sessions, jsonBytes, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 };
-}
-
-async function runInChild<Run extends ParseRun>(command: string, args: string[]): Promise<Run> {
-  const { stdout } = await promisify(execFile)(command, args, { maxBuffer: MB });
-  return JSON.parse(stdout) as Run;
 }
 
 async function hasLxml(): Promise<boolean> {

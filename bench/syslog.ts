@@ -8,17 +8,16 @@
  * Each reader runs in a child process of its own, so that its peak RSS (VmHWM) is its own; ours
  * and the collector run under the image's NODE_OPTIONS. Prints numbers; never fails on them.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { readSyslogReport } from '../module/feeds/syslog/records';
-import { imageEnvironment } from '../scripts/image-replay';
 import { runCollector } from './syslog-collector';
 import { generateSyslogArchive, type GeneratedArchive } from './syslog-generator';
-import { benchEntry } from './child';
+import { benchEntry, runInChild } from './child';
+import { IMAGE_NODE_OPTIONS, positiveInteger } from './options';
+import { peakRssMb } from './proc-stats';
 
 const MB = 1024 * 1024;
 const SEED = 20251211;
@@ -31,9 +30,6 @@ const GENERATOR_VERSION = 2;
 const FIRST_WHEN = Math.floor(Date.now() / 86_400_000) * 86_400 - 30 * 86_400;
 const PYTHON = 'python3';
 const PYTHON_BASELINE = path.join(__dirname, '..', '..', 'bench', 'syslog_python_baseline.py');
-const IMAGE_NODE_OPTIONS = imageEnvironment(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'Dockerfile'), 'utf8'),
-).NODE_OPTIONS;
 
 interface ReaderRun {
   records: number;
@@ -75,13 +71,8 @@ async function measure(zipPath: string): Promise<OurRun> {
     warnings,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    peakRssMb: peakRssMb(),
+    peakRssMb: peakRssMb(process.pid),
   };
-}
-
-function peakRssMb(): number {
-  const match = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
 /** The cached archive of this size, generated first if it is not there yet. */
@@ -112,15 +103,10 @@ async function archive(sizeMb: number): Promise<{ zipPath: string; generated: Ge
   return { zipPath, generated };
 }
 
-async function runChild<Run>(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
-  const { stdout } = await promisify(execFile)(command, args, { maxBuffer: MB, env });
-  return JSON.parse(stdout) as Run;
-}
-
 /** The baseline is context, not a gate: any failure becomes a printed note. */
 async function runPython(zipPath: string): Promise<ReaderRun | string> {
   try {
-    return await runChild<ReaderRun>(PYTHON, [PYTHON_BASELINE, zipPath]);
+    return await runInChild<ReaderRun>(PYTHON, [PYTHON_BASELINE, zipPath]);
   } catch (err) {
     return `Python baseline not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
   }
@@ -167,7 +153,7 @@ async function main(): Promise<void> {
     `archive: ${(fs.statSync(zipPath).size / MB).toFixed(0)} MB on disk, ${textMb.toFixed(0)} MB of syslog text ` +
       `in ${generated.lines} lines, ${generated.records} audit records, ${generated.otherLines} other lines`,
   );
-  const ours = await runChild<OurRun>(process.execPath, [__filename, '--child', zipPath], {
+  const ours = await runInChild<OurRun>(process.execPath, [__filename, '--child', zipPath], {
     ...process.env,
     NODE_OPTIONS: IMAGE_NODE_OPTIONS,
   });
@@ -209,12 +195,6 @@ async function main(): Promise<void> {
   );
   printTable(rows);
   for (const note of notes) console.log(note);
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be an integer >= 1');
-  return parsed;
 }
 
 benchEntry(measure, main);

@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import type { StateFileContent } from '../module/feeds/sessions/state';
 import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
-import { compareDeliveries, expectedEvents } from '../simulator/delivery-check';
+import { compareDeliveries, expectedEvents, isExact } from '../simulator/delivery-check';
 import { startPraSimulator, type PraSimulator, type SimSession } from '../simulator/pra';
 import { startSekoiaSimulator, type SekoiaSimulator } from '../simulator/sekoia';
 import { demoOtherFeeds } from './demo-feeds';
@@ -229,7 +229,7 @@ function summary(
     );
   }
 
-  const ok = check.lost === 0 && check.duplicated === 0 && check.unexpected === 0 && run.exitCode === 0;
+  const ok = isExact(check) && run.exitCode === 0;
   say();
   say(ok ? '  Sessions: OK, every PRA event reached the intake exactly once' : '  Sessions: FAILED');
   if (!ok) for (const sample of check.lostSamples) say(`  lost: ${sample}`);

@@ -18,6 +18,11 @@ export interface DeliveryReport {
   lostSamples: string[];
 }
 
+/** Every expected event arrived exactly once: none lost, duplicated or unexpected. */
+export function isExact(report: Pick<DeliveryReport, 'lost' | 'duplicated' | 'unexpected'>): boolean {
+  return report.lost === 0 && report.duplicated === 0 && report.unexpected === 0;
+}
+
 /**
  * Every event the simulator holds for `lsids` (default: all sessions), serialised the way the
  * collector forwards them. The simulator guarantees events are distinct within a session, so a
