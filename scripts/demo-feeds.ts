@@ -7,13 +7,7 @@
 import path from 'node:path';
 import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
 import { isExact, type DeliveryReport } from '../simulator/delivery-check';
-import {
-  compareJsonEvents,
-  compareSyslogEvents,
-  expectedSyslogEvents,
-  expectedTeamEvents,
-  expectedVaultEvents,
-} from '../simulator/expected-events';
+import { checkFeedDelivery, type ActivityFeedReport } from '../simulator/expected-events';
 import type { PraSimulator } from '../simulator/pra';
 import { startSekoiaSimulator, type SekoiaSimulator } from '../simulator/sekoia';
 import { countBy, elapsed, row, say } from './demo-output';
@@ -21,8 +15,7 @@ import { countBy, elapsed, row, say } from './demo-output';
 interface DemoFeed {
   command: string;
   title: string;
-  report: string;
-  check: (pra: PraSimulator, delivered: readonly string[]) => DeliveryReport;
+  report: ActivityFeedReport;
   /** What an event is, for the counts by type. */
   typeOf: (event: string) => string;
   /** New activity in rounds while the collector runs, each saying what it shows. */
@@ -40,7 +33,6 @@ const FEEDS: DemoFeed[] = [
     command: 'pull_pra_vault_account_activity',
     title: 'Vault account activity',
     report: 'VaultAccountActivity',
-    check: (pra, delivered) => compareJsonEvents(expectedVaultEvents(pra), delivered),
     typeOf: jsonType,
     rounds: [
       (pra) => {
@@ -60,7 +52,6 @@ const FEEDS: DemoFeed[] = [
     command: 'pull_pra_team',
     title: 'Team activity',
     report: 'Team',
-    check: (pra, delivered) => compareJsonEvents(expectedTeamEvents(pra), delivered),
     typeOf: jsonType,
     rounds: [
       (pra) => {
@@ -78,11 +69,6 @@ const FEEDS: DemoFeed[] = [
     command: 'pull_pra_syslog',
     title: 'Syslog',
     report: 'Syslog',
-    check: (pra, delivered) =>
-      compareSyslogEvents(
-        expectedSyslogEvents(pra, (r) => !r.dropped),
-        delivered,
-      ),
     typeOf: (payload) => /(?:^|;)event=([^;]*)/.exec(payload)?.[1] ?? '(no event key)',
     rounds: [
       (pra) => {
@@ -123,7 +109,7 @@ async function demoFeed(
   const collector = CollectorProcess.start(
     platformLaunch({ pra, sekoia }, { command: feed.command, trigger: { frequency: 2 }, dataDir }),
   );
-  const report = (): DeliveryReport => feed.check(pra, sekoia.events);
+  const report = (): DeliveryReport => checkFeedDelivery(feed.report, pra, sekoia.events);
   try {
     await sekoia.waitFor(() => report().lost === 0, waitMs);
     say(`[${elapsed()}] first cycle: ${sekoia.events.length} events forwarded`);

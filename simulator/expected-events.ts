@@ -98,6 +98,32 @@ export function expectedSyslogEvents(
     );
 }
 
+/** The reports of the feeds whose intake this module states. */
+export type ActivityFeedReport = 'VaultAccountActivity' | 'Team' | 'Syslog';
+
+/**
+ * The intake of `report`'s feed against the simulator: what it must hold (of syslog, the records
+ * whose first segment is still in the archive) against what it holds. The demo and the end-to-end
+ * tests check every feed this way.
+ */
+export function checkFeedDelivery(
+  report: ActivityFeedReport,
+  pra: PraSimulator,
+  delivered: readonly string[],
+): DeliveryReport {
+  switch (report) {
+    case 'VaultAccountActivity':
+      return compareJsonEvents(expectedVaultEvents(pra), delivered);
+    case 'Team':
+      return compareJsonEvents(expectedTeamEvents(pra), delivered);
+    case 'Syslog':
+      return compareSyslogEvents(
+        expectedSyslogEvents(pra, (r) => !r.dropped),
+        delivered,
+      );
+  }
+}
+
 /** JSON with object keys sorted at every depth: equal for equal events whatever the key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>

@@ -3,22 +3,14 @@
  * process between the PRA and Sekoia simulators, under PRA faults, intake faults and restarts.
  * What reached the intake is checked against the simulator's own statement of the expected events.
  */
-import {
-  compareJsonEvents,
-  compareSyslogEvents,
-  expectedSyslogEvents,
-  expectedTeamEvents,
-  expectedVaultEvents,
-} from '../../simulator/expected-events';
+import { checkFeedDelivery, type ActivityFeedReport } from '../../simulator/expected-events';
 import type { DeliveryReport } from '../../simulator/delivery-check';
 import type { PraSimulator } from '../../simulator/pra';
 import { Scenario } from '../support/scenario';
 
 interface FeedCase {
   command: string;
-  report: string;
-  /** What the intake must hold, compared with what it holds. */
-  check: (pra: PraSimulator, delivered: readonly string[]) => DeliveryReport;
+  report: ActivityFeedReport;
   /** New activity while the collector runs, a late arrival in a second already reported among it. */
   grow: (pra: PraSimulator) => void;
 }
@@ -27,7 +19,6 @@ const FEEDS: FeedCase[] = [
   {
     command: 'pull_pra_vault_account_activity',
     report: 'VaultAccountActivity',
-    check: (pra, delivered) => compareJsonEvents(expectedVaultEvents(pra), delivered),
     grow: (pra) => {
       const now = pra.currentTime();
       pra.addVaultActivity({ timestamp: now });
@@ -37,7 +28,6 @@ const FEEDS: FeedCase[] = [
   {
     command: 'pull_pra_team',
     report: 'Team',
-    check: (pra, delivered) => compareJsonEvents(expectedTeamEvents(pra), delivered),
     grow: (pra) => {
       const now = pra.currentTime();
       pra.addTeamEvent({ timestamp: now, teams: pra.teams.slice(0, 2).map((team) => team.id) });
@@ -47,11 +37,6 @@ const FEEDS: FeedCase[] = [
   {
     command: 'pull_pra_syslog',
     report: 'Syslog',
-    check: (pra, delivered) =>
-      compareSyslogEvents(
-        expectedSyslogEvents(pra, (r) => !r.dropped),
-        delivered,
-      ),
     grow: (pra) => {
       pra.addSyslogRecord();
       pra.rotateSyslog();
@@ -74,22 +59,13 @@ async function start(feed: FeedCase): Promise<Scenario> {
 }
 
 /** Waits until nothing expected is missing from the intake. */
-async function delivered(feed: FeedCase, running: Scenario, timeoutMs = 30_000): Promise<DeliveryReport> {
-  const report = (): DeliveryReport => feed.check(running.pra, running.sekoia.events);
-  await running.sekoia
-    .waitFor(() => report().lost === 0, timeoutMs)
-    .catch((error: unknown) => {
-      throw new Error(`${String(error)}; delivery: ${JSON.stringify(report())}`);
-    });
-  return report();
+function delivered(feed: FeedCase, running: Scenario): Promise<DeliveryReport> {
+  return running.nothingLost(() => checkFeedDelivery(feed.report, running.pra, running.sekoia.events));
 }
 
 /** Waits until `count` more requests of the feed's report reached PRA: that many more cycles began. */
-async function moreRequests(feed: FeedCase, running: Scenario, count: number): Promise<void> {
-  const requests = (): number =>
-    running.pra.requests.filter((r) => r.params.generate_report === feed.report).length;
-  const target = requests() + count;
-  await running.pra.waitFor(() => requests() >= target, 20_000);
+function moreRequests(feed: FeedCase, running: Scenario, count: number): Promise<void> {
+  return running.moreRequests(feed.report, count);
 }
 
 describe.each(FEEDS)('$command end to end', (feed) => {

@@ -104,22 +104,33 @@ export class Scenario {
 
   /** Waits until every expected event reached the intake at least once. */
   async delivered(expected: readonly string[], timeoutMs = 30_000): Promise<void> {
+    await this.nothingLost(() => this.report(expected), timeoutMs);
+  }
+
+  /** Waits until `report` (the intake's events against a feed's expected ones) has nothing lost. */
+  async nothingLost(report: () => DeliveryReport, timeoutMs = 30_000): Promise<DeliveryReport> {
     await this.sekoia
-      .waitFor(() => this.report(expected).lost === 0, timeoutMs)
+      .waitFor(() => report().lost === 0, timeoutMs)
       .catch((error: unknown) => {
-        throw new Error(`${String(error)}; delivery: ${JSON.stringify(this.report(expected))}`);
+        throw new Error(`${String(error)}; delivery: ${JSON.stringify(report())}`);
       });
+    return report();
   }
 
   /** Waits for `cycles` more AccessSessionListing calls, i.e. that many more cycles began. */
   async moreCycles(cycles: number, timeoutMs = 20_000): Promise<void> {
     const listingsPerCycle = this.options.trigger?.live_sessions === false ? 1 : 2;
-    const target = this.listings() + cycles * listingsPerCycle;
-    await this.pra.waitFor(() => this.listings() >= target, timeoutMs);
+    await this.moreRequests('AccessSessionListing', cycles * listingsPerCycle, timeoutMs);
   }
 
-  listings(): number {
-    return this.pra.requests.filter((r) => r.params.generate_report === 'AccessSessionListing').length;
+  /** Waits until `count` more requests of `report` reached PRA. */
+  async moreRequests(report: string, count: number, timeoutMs = 20_000): Promise<void> {
+    const target = this.requestsOf(report) + count;
+    await this.pra.waitFor(() => this.requestsOf(report) >= target, timeoutMs);
+  }
+
+  requestsOf(report: string): number {
+    return this.pra.requests.filter((r) => r.params.generate_report === report).length;
   }
 
   openLsids(): string[] {
