@@ -23,52 +23,70 @@ export async function closeSimulators(): Promise<void> {
   await Promise.all(open.splice(0).map((s) => s.close()));
 }
 
+/** `Basic` credentials for a client; the simulator's own by default. */
+export function basic(id = 'sim-client', secret = 'sim-secret'): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
+/** POST /oauth2/token with `auth` as Authorization (none when empty) and the given grant type. */
+export async function tokenResponse(
+  sim: PraSimulator,
+  auth: string | undefined = basic(),
+  grant = 'client_credentials',
+): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (auth) headers.Authorization = auth;
+  headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  headers.Connection = 'close';
+  return fetch(`${sim.url}/oauth2/token`, { method: 'POST', headers, body: `grant_type=${grant}` });
+}
+
 export async function token(sim: PraSimulator): Promise<string> {
-  const res = await fetch(`${sim.url}/oauth2/token`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Basic ${Buffer.from('sim-client:sim-secret').toString('base64')}`,
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Connection: 'close',
-    },
-    body: 'grant_type=client_credentials',
-  });
+  const res = await tokenResponse(sim);
   if (res.status !== 200) throw new Error(`token request answered ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
 export interface ReportReply {
   status: number;
+  headers: Headers;
   contentType: string | null;
   bytes: Buffer;
   text: string;
 }
 
-/** POST /api/reporting with form parameters, as the collectors send it. */
+/**
+ * POST /api/reporting with form parameters, as the collectors send it. Fault tests that expect a
+ * reset use keep-alive: on a `Connection: close` reply undici (Node's fetch) deliberately treats
+ * ECONNRESET as the end of the body, so a cut transfer would resolve with a truncated text instead of
+ * failing.
+ */
 export async function report(
   sim: PraSimulator,
   bearer: string,
   params: Record<string, string>,
+  connection = 'close',
 ): Promise<ReportReply> {
   const res = await fetch(`${sim.url}/api/reporting`, {
     method: 'POST',
     headers: {
       Authorization: `Bearer ${bearer}`,
       'Content-Type': 'application/x-www-form-urlencoded',
-      Connection: 'close',
+      Connection: connection,
     },
     body: new URLSearchParams(params).toString(),
   });
   const bytes = Buffer.from(await res.arrayBuffer());
   return {
     status: res.status,
+    headers: res.headers,
     contentType: res.headers.get('content-type'),
     bytes,
     text: bytes.toString('utf8'),
   };
 }
 
-export interface ZipMember {
+export interface ArchiveEntry {
   name: string;
   mtime: Date;
   /** As stored in the archive: gzip bytes for `.gz` members. */
@@ -78,9 +96,9 @@ export interface ZipMember {
 }
 
 /** Every member of a ZIP, in archive order. */
-export async function readZip(bytes: Buffer): Promise<ZipMember[]> {
+export async function readZip(bytes: Buffer): Promise<ArchiveEntry[]> {
   const zip = await fromBufferPromise(bytes, { lazyEntries: true });
-  const members: ZipMember[] = [];
+  const members: ArchiveEntry[] = [];
   for await (const entry of zip.eachEntry()) {
     const chunks: Buffer[] = [];
     for await (const chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
@@ -96,7 +114,7 @@ export async function readZip(bytes: Buffer): Promise<ZipMember[]> {
 }
 
 /** The Syslog report, downloaded and unzipped. */
-export async function syslogArchive(sim: PraSimulator, bearer: string): Promise<ZipMember[]> {
+export async function syslogArchive(sim: PraSimulator, bearer: string): Promise<ArchiveEntry[]> {
   const res = await report(sim, bearer, { generate_report: 'Syslog' });
   if (res.contentType !== 'application/zip')
     throw new Error(`Syslog answered ${res.contentType}: ${res.text}`);

@@ -1,72 +1,9 @@
-import {
-  NO_DATA_BODY,
-  manualClock,
-  renderEvent,
-  startPraSimulator,
-  type PraSimulator,
-  type PraSimulatorOptions,
-} from '../../simulator/pra';
+import { NO_DATA_BODY, manualClock, renderEvent, type PraSimulator } from '../../simulator/pra';
+import { basic, closeSimulators, NOW, report, start, token, tokenResponse } from './pra-http';
 
-const NOW = 1_764_150_000;
 const SRA = 'http://www.beyondtrust.com/sra/namespaces/API/reporting';
 
-const open: PraSimulator[] = [];
-
-async function start(options: PraSimulatorOptions = {}): Promise<PraSimulator> {
-  const sim = await startPraSimulator({ now: () => NOW, ...options });
-  open.push(sim);
-  return sim;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-function basic(id = 'sim-client', secret = 'sim-secret'): string {
-  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-}
-
-async function tokenResponse(
-  sim: PraSimulator,
-  auth: string | undefined = basic(),
-  grant = 'client_credentials',
-) {
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/x-www-form-urlencoded',
-    Connection: 'close',
-  };
-  if (auth) headers.Authorization = auth;
-  return fetch(`${sim.url}/oauth2/token`, { method: 'POST', headers, body: `grant_type=${grant}` });
-}
-
-async function token(sim: PraSimulator): Promise<string> {
-  const res = await tokenResponse(sim);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-/**
- * POST /api/reporting with form params; returns status and text. Fault tests that expect a reset use
- * keep-alive: on a `Connection: close` reply undici (Node's fetch) deliberately treats ECONNRESET as
- * the end of the body, so a cut transfer would resolve with a truncated text instead of failing.
- */
-async function report(
-  sim: PraSimulator,
-  bearer: string,
-  params: Record<string, string>,
-  connection = 'close',
-) {
-  const res = await fetch(`${sim.url}/api/reporting`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${bearer}`,
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Connection: connection,
-    },
-    body: new URLSearchParams(params).toString(),
-  });
-  return { status: res.status, headers: res.headers, text: await res.text() };
-}
+afterEach(closeSimulators);
 
 function lsidsIn(xml: string): string[] {
   return [...xml.matchAll(/<(?:\w+:)?session(?:_summary)? lsid="([^"]+)"/g)].map((m) => m[1]);

@@ -6,7 +6,7 @@
 import { SaxesParser } from 'saxes';
 
 import type { TeamIntakeEvent, VaultIntakeEvent } from '../../simulator/expected-events';
-import type { ZipMember } from './pra-http';
+import type { ArchiveEntry } from './pra-http';
 
 interface Element {
   name: string;
@@ -72,30 +72,64 @@ export function teamEventsFromXml(xml: string): TeamIntakeEvent[] {
   );
 }
 
-const HEADER = /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ (BG(?:\[\d+\])?): ?\d+:(\d+):(\d+):/;
+/** `Dec  1 08:50:51 host BG[pid]: site:NN:TT:` (pid and the space optional), then the payload bytes. */
+const HEADER = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) BG(?:\[(\d+)\])?:( ?)(\d+):(\d+):(\d+):/;
+
+/** One `BG` line of a Syslog member. */
+export interface SyslogLine {
+  /** The number in `BG[pid]`; undefined for the older `BG:` tag. */
+  pid?: number;
+  /** Whether a space follows the tag's colon. */
+  space: boolean;
+  site: number;
+  segment: number;
+  total: number;
+  payload: Buffer;
+}
+
+/**
+ * The newline-terminated lines of a member, parsed on bytes (a segment may end inside a UTF-8
+ * character); what follows the last newline is not a line yet.
+ */
+export function syslogLines(member: ArchiveEntry): SyslogLine[] {
+  const lines: SyslogLine[] = [];
+  let start = 0;
+  for (let end = member.content.indexOf(0x0a); end >= 0; end = member.content.indexOf(0x0a, start)) {
+    const line = member.content.subarray(start, end);
+    // latin1 maps bytes one to one, so the header's length in characters is its length in bytes.
+    const m = HEADER.exec(line.toString('latin1'));
+    if (!m) throw new Error(`not a BG line: ${line.toString('utf8')}`);
+    lines.push({
+      pid: m[3] === undefined ? undefined : Number(m[3]),
+      space: m[4] === ' ',
+      site: Number(m[5]),
+      segment: Number(m[6]),
+      total: Number(m[7]),
+      payload: line.subarray(m[0].length),
+    });
+    start = end + 1;
+  }
+  return lines;
+}
 
 /**
  * Reassembles records from the archive's members, oldest file first: segments joined as bytes per
  * pid; a new `01` flushes what its pid left unfinished, as received; what is unfinished at the end
  * is not a record yet.
  */
-export function syslogPayloadsFromArchive(members: readonly ZipMember[]): string[] {
+export function syslogPayloadsFromArchive(members: readonly ArchiveEntry[]): string[] {
   const age = (name: string): number => Number(/\.(\d+)(?:\.gz)?$/.exec(name)?.[1] ?? 0);
   const oldestFirst = [...members].sort((a, b) => age(b.name) - age(a.name));
-  const unfinished = new Map<string, Buffer[]>();
+  const unfinished = new Map<number | undefined, Buffer[]>();
   const payloads: string[] = [];
   for (const member of oldestFirst) {
-    for (const line of member.content.toString('latin1').split('\n').slice(0, -1)) {
-      const m = HEADER.exec(line);
-      if (!m) throw new Error(`not a BG line: ${line}`);
-      const [segment, total] = [Number(m[2]), Number(m[3])];
-      const bytes = Buffer.from(line.slice(m[0].length), 'latin1');
-      const parts = unfinished.get(m[1]);
+    for (const { pid, segment, total, payload } of syslogLines(member)) {
+      const parts = unfinished.get(pid);
       if (segment === 1 && parts) payloads.push(Buffer.concat(parts).toString('utf8'));
-      const joined = segment === 1 ? [bytes] : [...(parts ?? []), bytes];
-      unfinished.delete(m[1]);
+      const joined = segment === 1 ? [payload] : [...(parts ?? []), payload];
+      unfinished.delete(pid);
       if (segment === total) payloads.push(Buffer.concat(joined).toString('utf8'));
-      else unfinished.set(m[1], joined);
+      else unfinished.set(pid, joined);
     }
   }
   return payloads;

@@ -1,15 +1,8 @@
-import {
-  manualClock,
-  startPraSimulator,
-  type PraSimulator,
-  type PraSimulatorOptions,
-  type SimSession,
-} from '../../simulator/pra';
+import { manualClock, type SimSession } from '../../simulator/pra';
 import { viewAt } from '../../simulator/pra/query';
 import { accessSessionChunks, collect, type AccessSessionRenderOptions } from '../../simulator/pra/render';
 import { RenderCache } from '../../simulator/pra/render-cache';
-
-const NOW = 1_764_150_000;
+import { closeSimulators, NOW, start } from './pra-http';
 
 function session(lsid: string): SimSession {
   return {
@@ -85,15 +78,7 @@ describe('AccessSession rendering with a cache', () => {
 });
 
 describe('PRA simulator: cached sessions change when they still can', () => {
-  const open: PraSimulator[] = [];
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((s) => s.close()));
-  });
-  async function start(options: PraSimulatorOptions): Promise<PraSimulator> {
-    const sim = await startPraSimulator(options);
-    open.push(sim);
-    return sim;
-  }
+  afterEach(closeSimulators);
 
   it('re-renders an ended session in a new namespace, and as open when the clock goes back', async () => {
     const clock = manualClock(NOW);

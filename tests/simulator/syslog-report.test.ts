@@ -7,52 +7,19 @@ import {
   start,
   syslogArchive,
   token,
-  type ZipMember,
+  type ArchiveEntry,
 } from './pra-http';
+import { syslogLines, type SyslogLine } from './reference-readers';
 
 afterEach(closeSimulators);
 
-/** `Dec  1 08:50:51 host BG[pid]: site:NN:TT:` (pid and the space optional), then the payload bytes. */
-const HEADER = /^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) BG(?:\[(\d+)\])?:( ?)(\d+):(\d+):(\d+):/;
-
-interface SyslogLine {
-  pid?: number;
-  space: boolean;
-  site: number;
-  segment: number;
-  total: number;
-  payload: Buffer;
-}
-
-/** Lines of a member, parsed on bytes: a segment may end inside a UTF-8 character. */
-function linesOf(member: ZipMember): SyslogLine[] {
-  const lines: SyslogLine[] = [];
-  let start = 0;
-  for (let end = member.content.indexOf(0x0a); end >= 0; end = member.content.indexOf(0x0a, start)) {
-    const line = member.content.subarray(start, end);
-    // latin1 maps bytes one to one, so the header's length in characters is its length in bytes.
-    const m = HEADER.exec(line.toString('latin1'));
-    if (!m) throw new Error(`not a BG line: ${line.toString('utf8')}`);
-    lines.push({
-      pid: m[3] === undefined ? undefined : Number(m[3]),
-      space: m[4] === ' ',
-      site: Number(m[5]),
-      segment: Number(m[6]),
-      total: Number(m[7]),
-      payload: line.subarray(m[0].length),
-    });
-    start = end + 1;
-  }
-  return lines;
-}
-
-function member(members: ZipMember[], name: string): ZipMember {
+function member(members: ArchiveEntry[], name: string): ArchiveEntry {
   const found = members.find((m) => m.name === name);
   if (!found) throw new Error(`no member ${name} in ${members.map((m) => m.name).join(', ')}`);
   return found;
 }
 
-const payloadsOf = (m: ZipMember): string[] => linesOf(m).map((l) => l.payload.toString('utf8'));
+const payloadsOf = (m: ArchiveEntry): string[] => syslogLines(m).map((l) => l.payload.toString('utf8'));
 
 describe('PRA simulator: the Syslog archive', () => {
   it('serves every syslog file as a ZIP: the current one as text, rotated ones gzip, older ones older', async () => {
@@ -74,7 +41,7 @@ describe('PRA simulator: the Syslog archive', () => {
 
   it('writes lines as BG does: one site id, pids, the older BG: tag, an optional space, a syslog date', async () => {
     const sim = await start();
-    const lines = (await syslogArchive(sim, await token(sim))).flatMap(linesOf);
+    const lines = (await syslogArchive(sim, await token(sim))).flatMap(syslogLines);
     expect(new Set(lines.map((l) => l.site))).toEqual(new Set([1427]));
     expect(new Set(lines.map((l) => l.pid)).size).toBeGreaterThan(3);
     expect(lines.some((l) => l.pid === undefined)).toBe(true);
@@ -86,9 +53,9 @@ describe('PRA simulator: the Syslog archive', () => {
     const sim = await start();
     const members = await syslogArchive(sim, await token(sim));
     // Segments whose `01` is not earlier in the same member.
-    const continued = (m: ZipMember): SyslogLine[] => {
+    const continued = (m: ArchiveEntry): SyslogLine[] => {
       const started = new Set<number | undefined>();
-      return linesOf(m).filter((l) => {
+      return syslogLines(m).filter((l) => {
         if (l.segment === 1) started.add(l.pid);
         return l.segment > 1 && !started.has(l.pid);
       });
@@ -117,7 +84,7 @@ describe('PRA simulator: Syslog segments', () => {
   });
 
   const currentLines = async (): Promise<SyslogLine[]> =>
-    linesOf(member(await syslogArchive(sim, bearer), 'syslog'));
+    syslogLines(member(await syslogArchive(sim, bearer), 'syslog'));
 
   it('splits a long payload into numbered segments of one pid, cut anywhere, that join into the payload', async () => {
     const value = 'x\\;y\\=z é '.repeat(300);
@@ -248,7 +215,7 @@ describe('PRA simulator: Syslog growth and rotation', () => {
 
     // One more rotation keeping two: today's syslog.2.gz and syslog.3.gz go.
     const startedInDropped = ['syslog.2.gz', 'syslog.3.gz']
-      .flatMap((name) => linesOf(member(after, name)))
+      .flatMap((name) => syslogLines(member(after, name)))
       .filter((l) => l.segment === 1)
       .map((l) => l.payload.toString('latin1'));
     sim.rotateSyslog({ keep: 2 });
