@@ -6,6 +6,7 @@ export type ErrorKind =
   | 'authentication'
   | 'permission'
   | 'api'
+  | 'unavailable'
   | 'unexpected_response'
   | 'http'
   | 'transport'

@@ -13,6 +13,11 @@ export type PraErrorKind =
   | 'permission'
   /** HTTP 200 with an `<error>` element that is not a "no data" reply. */
   | 'api'
+  /**
+   * The appliance has no such report (HTTP 404 on it, or the `<error>` it gives a report name it
+   * does not know): nothing of the request is at fault, and retrying later picks up an upgrade.
+   */
+  | 'unavailable'
   /** A status that retries did not cure (429, 5xx) or an unexpected one (404, a redirect...). */
   | 'http'
   /** No usable HTTP answer: DNS, refused connection, TLS, reset, timeout. */
@@ -52,7 +57,12 @@ export interface PraErrorDetails {
 }
 
 /** Kinds that say nothing about the items asked for. */
-const TENANT_KINDS: ReadonlySet<PraErrorKind> = new Set(['configuration', 'authentication', 'permission']);
+const TENANT_KINDS: ReadonlySet<PraErrorKind> = new Set([
+  'configuration',
+  'authentication',
+  'permission',
+  'unavailable',
+]);
 
 export class PraError extends Error {
   readonly kind: PraErrorKind;
