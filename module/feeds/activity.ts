@@ -9,6 +9,7 @@ import { WindowCycle, type WindowSource } from '../engine/window-cycle';
 import { WindowState } from '../engine/window-state';
 import type { PraClient, ReportRequest } from '../pra/client';
 import type { ParserThread } from '../xml/thread';
+import { ErrorTexts } from './error-texts';
 import { createParserThread } from './parser-thread';
 
 export interface ActivityReport {
@@ -35,9 +36,11 @@ function windowRequest(report: string, window: TimeWindow): ReportRequest {
 /** A token, then the smallest window of the report: what proves the API account can read it. */
 async function probeReport(client: PraClient, spec: ActivityReport): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
-  await client.readReport(windowRequest(spec.report, { from: now, to: now + 1 }), async (body) => {
-    for await (const event of spec.parse(body)) void event;
-  });
+  const read = (): Promise<void> =>
+    client.readReport(windowRequest(spec.report, { from: now, to: now + 1 }), async (body) => {
+      for await (const event of spec.parse(body)) void event;
+    });
+  await ErrorTexts.of(client).whole({ report: spec.report, windows: true }, read, undefined);
 }
 
 class ActivitySource implements WindowSource {
@@ -48,9 +51,11 @@ class ActivitySource implements WindowSource {
   ) {}
 
   async *fetch(window: TimeWindow): AsyncGenerator<TimedEvent> {
-    const body = await this.client.openReport(windowRequest(this.spec.report, window));
+    const { report } = this.spec;
+    const body = await this.client.openReport(windowRequest(report, window));
     try {
-      yield* this.parser.parse<TimedEvent>(this.spec.report, body);
+      const events = this.parser.parse<TimedEvent>(report, body);
+      yield* ErrorTexts.of(this.client).items({ report, windows: true }, events);
     } finally {
       body.destroy();
     }

@@ -54,6 +54,10 @@ export interface PraErrorDetails {
   /** A parse error's position, 1-based. */
   line?: number;
   column?: number;
+  /** An 'api' error's `<error>` text as PRA worded it, for telling its meaning by comparison. */
+  apiMessage?: string;
+  /** The failure underneath (a network error), kept for its stack. */
+  cause?: unknown;
 }
 
 /** Kinds that say nothing about the items asked for. */
@@ -74,12 +78,16 @@ export class PraError extends Error {
   readonly attempts: number | undefined;
   readonly line: number | undefined;
   readonly column: number | undefined;
+  readonly apiMessage: string | undefined;
   /** The message without the position, for a parse error. */
   readonly reason: string;
 
   constructor(kind: PraErrorKind, reason: string, details: PraErrorDetails = {}) {
     const { line, column } = details;
-    super(line === undefined ? reason : `${reason} (line ${line}, column ${column})`);
+    super(
+      line === undefined ? reason : `${reason} (line ${line}, column ${column})`,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.name = 'PraError';
     this.kind = kind;
     this.reason = reason;
@@ -90,14 +98,16 @@ export class PraError extends Error {
     this.attempts = details.attempts;
     this.line = line;
     this.column = column;
+    this.apiMessage = details.apiMessage;
     // A 429 is PRA asking every request to slow down, not a fault of the one that got it.
     this.blame = details.blame ?? (TENANT_KINDS.has(kind) || details.status === 429 ? 'tenant' : 'request');
   }
 
   /** The same failure with another message or blame, e.g. once a probe showed PRA itself is down. */
-  with(changes: { reason?: string; blame?: Blame; attempts?: number }): PraError {
-    return new PraError(this.kind, changes.reason ?? this.reason, {
-      blame: changes.blame ?? this.blame,
+  with(changes: { kind?: PraErrorKind; reason?: string; blame?: Blame; attempts?: number }): PraError {
+    return new PraError(changes.kind ?? this.kind, changes.reason ?? this.reason, {
+      // Another kind has its own blame, unless one is given.
+      blame: changes.blame ?? (changes.kind === undefined ? this.blame : undefined),
       status: this.status,
       retryAfterMs: this.retryAfterMs,
       timedOut: this.timedOut,
@@ -105,13 +115,15 @@ export class PraError extends Error {
       attempts: changes.attempts ?? this.attempts,
       line: this.line,
       column: this.column,
+      apiMessage: this.apiMessage,
+      cause: this.cause,
     });
   }
 }
 
 /** PRA's `<error>` text that is not a "no data" reply. */
 export function apiError(apiMessage: string): PraError {
-  return new PraError('api', `PRA reporting API answered with an error: ${apiMessage}`);
+  return new PraError('api', `PRA reporting API answered with an error: ${apiMessage}`, { apiMessage });
 }
 
 /** A report body that is not what its parser expects; the position is added where it is known. */

@@ -33,6 +33,17 @@ export function isNoDataMessage(text: string): boolean {
   return ENGLISH_NO_DATA.test(message) || FRENCH_NO_DATA.test(message);
 }
 
+/**
+ * English names of a report the appliance does not know ("Unknown report type.", "Invalid report
+ * type: X."). Other languages are recognised by comparison instead (see feeds/error-texts.ts).
+ */
+const ENGLISH_UNKNOWN_REPORT =
+  /\b(?:unknown|invalid|unsupported)\s+report\s+type\b|\bunknown\s+report\b|\breport\s+type\b.*\bnot\s+(?:available|supported|valid)\b/i;
+
+export function isUnknownReportMessage(text: string): boolean {
+  return ENGLISH_UNKNOWN_REPORT.test(text);
+}
+
 /** Enough of an `<error>` text to recognise it and to show it; the rest is dropped. */
 const MAX_ERROR_TEXT = 4096;
 
@@ -88,4 +99,34 @@ export abstract class PraReportSink<T> implements XmlSink<T> {
   protected abstract open(name: string, attributes: Readonly<Record<string, string>>, depth: number): void;
   protected abstract close(name: string, depth: number): void;
   protected abstract text(text: string, depth: number): void;
+}
+
+/**
+ * Any PRA reply, whatever its root: the text of its first `<error>` element, at any depth, or
+ * undefined when it has none (a report, even an empty one). For asking PRA what it answers.
+ */
+export class ErrorTextSink implements XmlSink<never> {
+  text: string | undefined;
+  private errorDepth = 0;
+
+  openElement(name: string, _attributes: Readonly<Record<string, string>>, depth: number): void {
+    if (this.errorDepth === 0 && this.text === undefined && name === 'error') {
+      this.errorDepth = depth;
+      this.text = '';
+    }
+  }
+
+  closeElement(_name: string, depth: number): void {
+    if (depth === this.errorDepth) this.errorDepth = 0;
+  }
+
+  characters(text: string): void {
+    if (this.errorDepth !== 0 && (this.text?.length ?? 0) < MAX_ERROR_TEXT) {
+      this.text = `${this.text ?? ''}${text}`.slice(0, MAX_ERROR_TEXT);
+    }
+  }
+
+  takeItems(): undefined {
+    return undefined;
+  }
 }

@@ -40,7 +40,14 @@ export type ParseReply =
 
 /** An error as it crosses the thread boundary: classes do not survive structured cloning. */
 export type ParseFailure =
-  | { kind: 'pra'; praKind: PraError['kind']; reason: string; line?: number; column?: number }
+  | {
+      kind: 'pra';
+      praKind: PraError['kind'];
+      reason: string;
+      line?: number;
+      column?: number;
+      apiMessage?: string;
+    }
   | { kind: 'other'; message: string };
 
 interface OpenDocument {
@@ -50,14 +57,16 @@ interface OpenDocument {
 
 export function describeFailure(error: unknown): ParseFailure {
   if (error instanceof PraError) {
-    return { kind: 'pra', praKind: error.kind, reason: error.reason, line: error.line, column: error.column };
+    const { kind, reason, line, column, apiMessage } = error;
+    return { kind: 'pra', praKind: kind, reason, line, column, apiMessage };
   }
   return { kind: 'other', message: error instanceof Error ? error.message : String(error) };
 }
 
 export function reviveFailure(failure: ParseFailure): Error {
   if (failure.kind === 'other') return new Error(failure.message);
-  return new PraError(failure.praKind, failure.reason, { line: failure.line, column: failure.column });
+  const { line, column, apiMessage } = failure;
+  return new PraError(failure.praKind, failure.reason, { line, column, apiMessage });
 }
 
 /** Answers parse requests on `port` until the thread ends. */

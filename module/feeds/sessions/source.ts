@@ -2,6 +2,7 @@
 import type { ReportBody } from '../../pra/body';
 import type { PraClient } from '../../pra/client';
 import type { ParserThread } from '../../xml/thread';
+import { ErrorTexts } from '../error-texts';
 import type { SerializedItem } from './events';
 import { parseSessionListing } from './listing';
 
@@ -43,14 +44,17 @@ const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 
 export function listSessions(client: PraClient, window: ListingWindow): Promise<string[]> {
   const duration = window.to === undefined ? 0 : Math.max(1, window.to - window.from);
-  return client.readReport(
-    {
-      report: 'AccessSessionListing',
-      params: { [`${window.field}_time`]: String(window.from), duration: String(duration) },
-      maxBytes: MAX_LISTING_BYTES,
-    },
-    parseSessionListing,
-  );
+  const report = 'AccessSessionListing';
+  const read = (): Promise<string[]> =>
+    client.readReport(
+      {
+        report,
+        params: { [`${window.field}_time`]: String(window.from), duration: String(duration) },
+        maxBytes: MAX_LISTING_BYTES,
+      },
+      parseSessionListing,
+    );
+  return ErrorTexts.of(client).whole({ report, windows: true }, read, []);
 }
 
 /** A token, then the smallest listing: what proves the API account can read session reports. */
@@ -112,7 +116,8 @@ export class PraSessionSource implements SessionSource {
   private async *items(opened: Promise<ReportBody>): AsyncGenerator<SerializedItem> {
     const body = await opened;
     try {
-      yield* this.parser.parse<SerializedItem>('AccessSession', body);
+      const items = this.parser.parse<SerializedItem>('AccessSession', body);
+      yield* ErrorTexts.of(this.client).items({ report: 'AccessSession', windows: true }, items);
     } finally {
       body.destroy();
     }
