@@ -3,7 +3,8 @@
  * streamed in chunks; and their localised no-data answer.
  */
 import type { ActivityWindow } from './activity-window';
-import type { PraLocale } from './feed-types';
+import type { PraLocale, SimReportName } from './feed-types';
+import { noDataText } from './language';
 import { Names, XML_DECLARATION, attrs, isoTime } from './render';
 
 /** Entries per chunk: large enough to keep writes cheap, small enough to stream a 100k-entry report. */
@@ -11,25 +12,9 @@ export const ENTRIES_PER_CHUNK = 500;
 
 export type ActivityReportType = 'VaultAccountActivity' | 'Team';
 
-/**
- * What tenants answer for an empty window, by report and locale. The English ones were seen on live
- * tenants; a French tenant words them "… correspondant à vos critères …", so a collector must know
- * both families and treat any other `<error>` as a failure.
- */
-const NO_DATA_MESSAGES: Record<ActivityReportType, Record<PraLocale, string>> = {
-  VaultAccountActivity: {
-    en: 'No vault account activity matching your chosen criteria is available.',
-    fr: "Aucune activité de compte du coffre-fort correspondant à vos critères n'est disponible.",
-  },
-  Team: {
-    en: 'No Support Team report information matching your chosen criteria is available.',
-    fr: "Aucune information de rapport d'équipe correspondant à vos critères n'est disponible.",
-  },
-};
-
 /** The no-data body, in the same shape as the session reports' one (root `<error >`, no namespace). */
-export function noDataBody(report: ActivityReportType, locale: PraLocale): string {
-  return `${XML_DECLARATION}<error >${NO_DATA_MESSAGES[report][locale]}</error>`;
+export function noDataBody(report: SimReportName, locale: PraLocale): string {
+  return `${XML_DECLARATION}<error >${noDataText(locale, report)}</error>`;
 }
 
 /** `<root>`, the window echoed as `start_time` / `end_time` (not events), the entries, `</root>`. */

@@ -3,10 +3,29 @@
  * Syslog. Re-exported by `types.ts`; fields are only ever added, as there.
  */
 
-/** Which language the reporting API words its messages in; only the no-data `<error>` differs. */
-export type PraLocale = 'en' | 'fr';
+/** The reports whose empty windows answer a no-data `<error>`. */
+export type SimReportName = 'AccessSession' | 'AccessSessionListing' | 'VaultAccountActivity' | 'Team';
+
+/**
+ * The texts of a tenant's `<error>` replies in one language. `{param}`, `{value}` and `{report}`
+ * are filled in with what a request asked for, as PRA echoes them.
+ */
+export interface PraLanguage {
+  /** "No data", per report. */
+  noData: Record<SimReportName, string>;
+  /** A parameter the tenant does not accept. */
+  invalidRequest: string;
+  /** A report the appliance does not have. */
+  unknownReport: string;
+}
+
+/** Which language the reporting API words its messages in: English, French, or one made up (`madeUpLanguage`). */
+export type PraLocale = 'en' | 'fr' | PraLanguage;
 
 export type FeedReportType = 'VaultAccountActivity' | 'Team' | 'Syslog';
+
+/** Every report the simulator answers. */
+export type SimReport = SimReportName | 'Syslog';
 
 /**
  * `performed_by` of a vault event: `id` and `type` attributes and the name as element text. Each may be
@@ -170,8 +189,18 @@ export interface FeedOptions {
   /** Team events at start, over the last `historySeconds`; default 15. */
   teamEvents?: number;
   syslog?: SimSyslogOptions;
-  /** Default `en`. */
+  /** Default `en`. Every report's no-data text follows it, and so do refused parameters in a language other than English. */
   locale?: PraLocale;
+  /**
+   * Reports this appliance does not have: `error` answers the unknown-report `<error>` (in the
+   * locale's words), 404 an HTTP 404.
+   */
+  missingReports?: Partial<Record<SimReport, 'error' | 404>>;
+  /**
+   * Windows starting more than this many seconds before now are refused with the invalid-parameter
+   * `<error>`, as a tenant might refuse what is older than its retention; default: none refused.
+   */
+  rejectWindowsOlderThan?: number;
   /**
    * Vault and Team windows widened by this many seconds on each side, so a collector that trusts the
    * bounds it asked for is caught; default 0.
@@ -214,5 +243,5 @@ export interface FeedControls {
    * Makes a report answer HTTP 200 with this `<error>` message (a missing permission, a broken
    * appliance) until called again with undefined.
    */
-  setReportError(report: FeedReportType, message: string | undefined): void;
+  setReportError(report: SimReport, message: string | undefined): void;
 }

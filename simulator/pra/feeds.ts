@@ -5,7 +5,7 @@
 import { noDataBody } from './activity-report';
 import { parseActivityWindow } from './activity-window';
 import { Rng } from './data';
-import type { FeedOptions, FeedReportType, PraLocale } from './feed-types';
+import type { FeedOptions, PraLocale, SimReport } from './feed-types';
 import { Names, renderError, type XmlStyle } from './render';
 import { SyslogFeed, syslogSettings } from './syslog';
 import { zipStream } from './syslog-archive';
@@ -13,7 +13,7 @@ import { TeamActivityLog, teamReportChunks } from './team';
 import { VaultActivityLog, vaultReportChunks } from './vault';
 
 const XML_TYPE = 'text/xml; charset=UTF-8';
-const FEED_REPORTS: ReadonlySet<string> = new Set<FeedReportType>(['VaultAccountActivity', 'Team', 'Syslog']);
+const FEED_REPORTS: ReadonlySet<string> = new Set<SimReport>(['VaultAccountActivity', 'Team', 'Syslog']);
 
 export interface FeedReply {
   status: number;
@@ -44,7 +44,7 @@ export class FeedReports {
   locale: PraLocale;
   windowSlack: number;
   private readonly emptyReply: NonNullable<FeedOptions['emptyActivityReply']>;
-  private readonly errors = new Map<FeedReportType, string>();
+  private readonly errors = new Map<string, string>();
 
   constructor(options: FeedOptions, context: FeedContext) {
     const { seed, clientId, now, historySeconds } = context;
@@ -71,17 +71,20 @@ export class FeedReports {
     this.emptyReply = options.emptyActivityReply ?? 'error';
   }
 
-  setError(report: FeedReportType, message: string | undefined): void {
+  setError(report: SimReport, message: string | undefined): void {
     if (message === undefined) this.errors.delete(report);
     else this.errors.set(report, message);
+  }
+
+  /** The `<error>` text a report was told to answer with, if any: any report, sessions' too. */
+  errorFor(report: string | undefined): string | undefined {
+    return report === undefined ? undefined : this.errors.get(report);
   }
 
   /** The reply to a reporting request, or undefined when `generate_report` names another report. */
   reply(params: Record<string, string>, now: number, style: XmlStyle): FeedReply | undefined {
     const report = params.generate_report;
     if (!FEED_REPORTS.has(report)) return undefined;
-    const error = this.errors.get(report as FeedReportType);
-    if (error !== undefined) return xmlReply([renderError(error, style)]);
     if (report === 'Syslog') {
       // PRA logs the download as it serves it, so the archive holds its own record.
       this.syslog.logReportGenerated(now);

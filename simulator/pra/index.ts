@@ -11,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { SessionGenerator } from './data';
+import { noDataBody } from './activity-report';
 import { FeedReports } from './feeds';
+import { refusal, type RefusalSettings } from './language';
 import { parseReportQuery } from './query';
 import { accessSessionChunks, coalesced, collect, listingChunks, renderError, type XmlStyle } from './render';
 import { RenderCache } from './render-cache';
@@ -25,7 +27,6 @@ import type {
   FaultBody,
   FaultTarget,
   FeedOptions,
-  FeedReportType,
   PraFault,
   PraLocale,
   PraNamespace,
@@ -34,6 +35,7 @@ import type {
   RecordedRequest,
   SessionFailureMode,
   SimEvent,
+  SimReport,
   SimSession,
   SimSyslogRecord,
   SimTeam,
@@ -43,6 +45,7 @@ import type {
 
 export * from './types';
 export { NAMESPACE_URIS, NO_DATA_BODY, renderEvent } from './render';
+export { madeUpLanguage } from './language';
 
 /** PRA keeps at most this many valid tokens per API account; the next one evicts the oldest. */
 const MAX_TOKENS = 30;
@@ -171,6 +174,7 @@ class Simulator implements PraSimulator {
   private readonly renderings = new RenderCache(RENDER_CACHE_BYTES);
   private readonly now: () => number;
   private readonly feeds: FeedReports;
+  private readonly refusals: Omit<RefusalSettings, 'locale' | 'reportError'>;
 
   constructor(private readonly options: SimulatorSettings) {
     this.now = options.now;
@@ -183,6 +187,10 @@ class Simulator implements PraSimulator {
       now: this.now(),
       historySeconds: options.historySeconds,
     });
+    this.refusals = {
+      missingReports: options.feeds.missingReports ?? {},
+      rejectWindowsOlderThan: options.feeds.rejectWindowsOlderThan,
+    };
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -428,6 +436,13 @@ class Simulator implements PraSimulator {
         { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
       );
     }
+    const refused = refusal(record.params, now, {
+      ...this.refusals,
+      locale: this.feeds.locale,
+      reportError: this.feeds.errorFor(record.params.generate_report),
+    });
+    if (refused !== undefined && 'status' in refused) return textReply(404, 'text/plain', 'Not Found');
+    if (refused !== undefined) return textReply(200, XML_TYPE, renderError(refused.error, this.style));
     const feedReply = this.feeds.reply(record.params, now, this.style);
     if (feedReply) return feedReply;
     const query = parseReportQuery(record.params);
@@ -444,6 +459,7 @@ class Simulator implements PraSimulator {
           listingChunks(
             views.map((v) => v.session),
             this.style,
+            noDataBody('AccessSessionListing', this.feeds.locale),
           ),
         ),
       };
@@ -466,6 +482,7 @@ class Simulator implements PraSimulator {
           baseUrl: this.url,
           breakAt: broken,
           cache: this.renderings,
+          noDataBody: noDataBody('AccessSession', this.feeds.locale),
         }),
       ),
       destroyAtEnd: mode === 'reset',
@@ -560,7 +577,7 @@ class Simulator implements PraSimulator {
     this.feeds.windowSlack = seconds;
   }
 
-  setReportError(report: FeedReportType, message: string | undefined): void {
+  setReportError(report: SimReport, message: string | undefined): void {
     this.feeds.setError(report, message);
   }
 }

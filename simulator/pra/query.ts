@@ -53,7 +53,9 @@ function parseDate(value: string): number | undefined {
  * would send. `*_time` wins over `*_date` (clients such as FRODE send both); `duration` counts days
  * with dates, seconds with times, and defaults to 0, which leaves `to` null ("up to now").
  */
-export function parseWindow(params: Record<string, string>): ReportWindow | undefined | { error: string } {
+export function parseWindow(
+  params: Record<string, string>,
+): ReportWindow | undefined | { error: string; param?: string } {
   const given = WINDOW_PARAMS.filter((p) => params[p] !== undefined);
   const fields = new Set(given.map((p) => p.split('_')[0]));
   if (fields.size > 1) return { error: 'Only one of start_* or end_* may be given.' };
@@ -62,9 +64,10 @@ export function parseWindow(params: Record<string, string>): ReportWindow | unde
   if (chosen === undefined) return undefined;
   const isTime = chosen.endsWith('_time');
   const from = isTime ? parseUnsigned(params[chosen]) : parseDate(params[chosen]);
-  if (from === undefined) return { error: `Invalid value for ${chosen}: ${params[chosen]}.` };
+  if (from === undefined) return { error: `Invalid value for ${chosen}: ${params[chosen]}.`, param: chosen };
   const duration = params.duration === undefined ? 0 : parseUnsigned(params.duration);
-  if (duration === undefined) return { error: `Invalid value for duration: ${params.duration}.` };
+  if (duration === undefined)
+    return { error: `Invalid value for duration: ${params.duration}.`, param: 'duration' };
   return {
     field: chosen.startsWith('start') ? 'start' : 'end',
     from,

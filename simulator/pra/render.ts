@@ -348,6 +348,8 @@ export interface AccessSessionRenderOptions {
   breakAt?: string;
   /** Where renderings of sessions that can no longer change are kept and reused. */
   cache?: RenderCache;
+  /** The reply when no session matched; default the English one. */
+  noDataBody?: string;
 }
 
 /**
@@ -386,7 +388,7 @@ export function* accessSessionChunks(
   options: AccessSessionRenderOptions,
 ): Generator<string | Buffer> {
   if (views.length === 0) {
-    yield NO_DATA_BODY;
+    yield options.noDataBody ?? NO_DATA_BODY;
     return;
   }
   const names = new Names(options.style);
@@ -409,9 +411,13 @@ export function* accessSessionChunks(
 }
 
 /** The AccessSessionListing report (`NO_DATA_BODY` when no session matched). */
-export function* listingChunks(sessions: SimSession[], style: XmlStyle): Generator<string> {
+export function* listingChunks(
+  sessions: SimSession[],
+  style: XmlStyle,
+  noDataBody = NO_DATA_BODY,
+): Generator<string> {
   if (sessions.length === 0) {
-    yield NO_DATA_BODY;
+    yield noDataBody;
     return;
   }
   const names = new Names(style);
