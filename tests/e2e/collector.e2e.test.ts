@@ -215,6 +215,7 @@ describe('pull_pra_sessions end to end', () => {
     ).toContainEqual({
       feed: 'PRA syslog audit records',
       readable: false,
+      reason: expect.stringMatching(/HTTP 403/),
       permission: 'Allow Access to Syslog Reports',
     });
     await partial.waitForLog((line) =>
@@ -229,7 +230,7 @@ describe('pull_pra_sessions end to end', () => {
     await none.exited;
     expect(scenario.sekoia.patches.at(-1)).toMatchObject({ status: 'finished', results: { success: false } });
     expect(JSON.stringify(scenario.sekoia.patches.at(-1))).toMatch(
-      /can read none of the reports.*Allow Access to Vault Account Activity Reports/,
+      /none of the feeds can be read.*Allow Access to Vault Account Activity Reports/,
     );
 
     scenario.sekoia.setPatchReply({ module_configuration: { value: { client_secret: 'wrong' } } });
