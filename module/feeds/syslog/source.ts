@@ -9,9 +9,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PraClient } from '../../pra/client';
-import { parseError } from '../../pra/errors';
+import { apiError, PraError } from '../../pra/errors';
 import { streamXml } from '../../xml/reader';
-import { PraReportSink } from '../../xml/report-sink';
+import { ErrorTextSink, isNoDataMessage } from '../../xml/report-sink';
+import { ErrorTexts, type ReportAsked } from '../error-texts';
 import type { ArchiveWarning } from './archive';
 import { readSyslogReport, type SyslogReadCounts, type SyslogRecord } from './records';
 
@@ -33,17 +34,14 @@ export interface SyslogSource {
 /** An appliance's syslog files, compressed, are far below this; it bounds what a runaway reply may write to disk. */
 const MAX_ARCHIVE_BYTES = 8 * 1024 * 1024 * 1024;
 const DOWNLOAD_FILE = 'syslog-report.download';
-const ZIP_MAGIC = Buffer.from('PK');
-
-/** A Syslog reply that is not a ZIP may only be PRA's `<error>` document. */
-class ErrorDocumentSink extends PraReportSink<never> {
-  constructor() {
-    super('error');
-  }
-  protected open(): void {}
-  protected close(): void {}
-  protected text(): void {}
-}
+const SYSLOG: ReportAsked = { report: 'Syslog', windows: false };
+/** A ZIP starts with a local file header, or, empty, with the end of its central directory. */
+const ZIP_SIGNATURES = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
+const ZIP_SIGNATURE_BYTES = 4;
+/** PRA's `<error>` document is a line of text; anything longer is no such document. */
+const MAX_ERROR_DOCUMENT_BYTES = 1024 * 1024;
+/** Disk errors that the operator, not PRA, must fix. */
+const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EFBIG']);
 
 export class PraSyslogSource implements SyslogSource {
   private readonly file: string;
@@ -59,19 +57,13 @@ export class PraSyslogSource implements SyslogSource {
   async download(): Promise<SyslogArchive | undefined> {
     await this.discard();
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-    const body = await this.client.openReport({
-      report: 'Syslog',
-      shape: 'binary',
-      maxBytes: MAX_ARCHIVE_BYTES,
-    });
+    const body = await openSyslogReport(this.client);
     try {
-      await pipeline(Readable.from(body), fs.createWriteStream(this.file, { mode: 0o600 }));
+      const zip = await zipOf(this.client, body);
+      if (zip === undefined) return undefined;
+      await this.save(zip);
     } finally {
       body.destroy();
-    }
-    if (!(await startsWith(this.file, ZIP_MAGIC))) {
-      await readErrorDocument(this.file);
-      return undefined;
     }
     return readSyslogReport(this.file, this.onWarning);
   }
@@ -79,44 +71,117 @@ export class PraSyslogSource implements SyslogSource {
   discard(): Promise<void> {
     return fs.promises.rm(this.file, { force: true });
   }
+
+  /** Streams the archive to disk; a full disk says which file and what to free, not "ENOSPC … write". */
+  private async save(zip: AsyncIterable<Buffer>): Promise<void> {
+    const written = { bytes: 0 };
+    try {
+      await pipeline(Readable.from(counted(zip, written)), fs.createWriteStream(this.file, { mode: 0o600 }));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === undefined || !DISK_CODES.has(code)) throw error;
+      throw new Error(
+        `could not write the Syslog archive to ${this.file} (${code}) after ${written.bytes} bytes: ` +
+          `check the free space and the permissions of the data directory ${path.dirname(this.file)}`,
+        { cause: error },
+      );
+    }
+  }
 }
 
 /** A token, then the report's status and first bytes: what proves the API account can read syslog. */
 export async function probeSyslog(client: PraClient): Promise<void> {
-  const body = await client.openReport({ report: 'Syslog', shape: 'binary', maxBytes: MAX_ARCHIVE_BYTES });
+  const body = await openSyslogReport(client);
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      // A ZIP is proof enough; an `<error>` is read whole to tell "no data" from a refusal.
-      if (chunks.length === 1 && chunk.subarray(0, 2).equals(ZIP_MAGIC)) return;
-    }
-    await drain(streamXml(Readable.from(chunks), new ErrorDocumentSink()));
+    await zipOf(client, body);
   } finally {
     body.destroy();
   }
 }
 
-async function startsWith(file: string, magic: Buffer): Promise<boolean> {
-  const handle = await fs.promises.open(file, 'r');
+function openSyslogReport(client: PraClient): ReturnType<PraClient['openReport']> {
+  return client.openReport({ report: 'Syslog', shape: 'binary', maxBytes: MAX_ARCHIVE_BYTES });
+}
+
+/**
+ * The reply's bytes from the first when it is a ZIP, known from its first four bytes whatever the
+ * chunking; undefined when it is PRA's "no data" `<error>`. Any other reply throws what it is.
+ */
+async function zipOf(
+  client: PraClient,
+  body: AsyncIterable<Buffer>,
+): Promise<AsyncIterable<Buffer> | undefined> {
+  const { head, whole } = await peek(body, ZIP_SIGNATURE_BYTES);
+  if (ZIP_SIGNATURES.some((signature) => head.subarray(0, signature.length).equals(signature))) return whole;
+  await ErrorTexts.of(client).whole(SYSLOG, () => readErrorDocument(whole), undefined);
+  return undefined;
+}
+
+/** At least `bytes` first bytes of `body` (fewer if it ends), and the whole body, those included. */
+async function peek(
+  body: AsyncIterable<Buffer>,
+  bytes: number,
+): Promise<{ head: Buffer; whole: AsyncIterable<Buffer> }> {
+  const iterator = body[Symbol.asyncIterator]();
+  const taken: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  while (length < bytes && !ended) {
+    const next = await iterator.next();
+    if (next.done) ended = true;
+    else {
+      taken.push(next.value);
+      length += next.value.length;
+    }
+  }
+  async function* whole(): AsyncGenerator<Buffer> {
+    yield* taken;
+    if (ended) return;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  return { head: Buffer.concat(taken), whole: whole() };
+}
+
+/**
+ * A Syslog reply that is no ZIP may only be PRA's `<error>` document: "no data" returns, another
+ * text throws it as PRA's error; a page or a text that is not such a document says what it is.
+ */
+async function readErrorDocument(body: AsyncIterable<Buffer>): Promise<void> {
+  const { head, whole } = await peek(body, 256);
+  const sink = new ErrorTextSink();
   try {
-    const head = Buffer.alloc(magic.length);
-    const { bytesRead } = await handle.read(head, 0, magic.length, 0);
-    return bytesRead === magic.length && head.equals(magic);
-  } finally {
-    await handle.close();
+    for await (const item of streamXml(capped(whole, MAX_ERROR_DOCUMENT_BYTES), sink)) void item;
+  } catch (error) {
+    if (!(error instanceof PraError) || sink.text === undefined) throw notAnArchive(head, error);
+  }
+  if (sink.text === undefined) throw notAnArchive(head);
+  if (!isNoDataMessage(sink.text)) throw apiError(sink.text.trim());
+}
+
+function notAnArchive(head: Buffer, cause?: unknown): PraError {
+  const start = head.toString('utf8').replace(/\s+/g, ' ').trim();
+  const what = /^(?:<!doctype html|<html)/i.test(start)
+    ? 'an HTML page'
+    : `a body that is neither a ZIP archive nor PRA's <error> document (it starts with ${JSON.stringify(start.slice(0, 60))})`;
+  return new PraError(
+    'unexpected_response',
+    `PRA answered the Syslog report with ${what}: check that the base URL is the PRA site and that no proxy, load balancer or login portal answers in its place`,
+    { cause },
+  );
+}
+
+async function* capped(body: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.length;
+    if (bytes > maxBytes) throw new PraError('unexpected_response', `more than ${maxBytes} bytes`);
+    yield chunk;
   }
 }
 
-/** "No data" returns; any other `<error>` throws it; anything else is no Syslog report at all. */
-async function readErrorDocument(file: string): Promise<void> {
-  const size = (await fs.promises.stat(file)).size;
-  if (size > 1024 * 1024) {
-    throw parseError(`the Syslog report is neither a ZIP nor an <error> document (${size} bytes)`);
+async function* counted(body: AsyncIterable<Buffer>, count: { bytes: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
+    yield chunk;
+    count.bytes += chunk.length;
   }
-  await drain(streamXml(fs.createReadStream(file), new ErrorDocumentSink()));
-}
-
-async function drain(items: AsyncIterable<unknown>): Promise<void> {
-  for await (const item of items) void item;
 }
