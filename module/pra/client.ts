@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { exponentialBackoff, retry, RetryAbortedError } from '@sekoia/automation-sdk-shim';
 import { ReportBody, tooLarge, type BodyShape } from './body';
+import { systemClock, type Clock } from './clock';
 import { PraError } from './errors';
 import { requiredPermission } from './permissions';
 import { RateLimiter } from './rate-limit';
@@ -26,7 +27,10 @@ export interface PraCredentials {
 }
 
 export interface PraClientOptions {
-  /** Per HTTP attempt: connect and headers, and the longest silence of a body stream. */
+  /**
+   * Per HTTP attempt: connect and headers, the longest silence of a body stream, and the base of
+   * the deadline of a whole body (see replyAllowanceMs).
+   */
   timeoutMs: number;
   /** Client-side rate limit across all calls of this client. */
   requestsPerSecond: number;
@@ -41,6 +45,14 @@ export interface PraClientOptions {
   onRequest?: (info: { report: string; status: number | 'error'; durationMs: number }) => void;
   /** Called before each backoff wait; `reason` never carries a secret. */
   onRetry?: (info: { report: string; attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * Called with every access token as soon as it is issued, before any request carries it: give
+   * it to the masker of the logs (the shim's `module.masker.add`), since PRA may echo it back in
+   * an `<error>` text that ends up in a log.
+   */
+  onToken?: (token: string) => void;
+  /** Timers and time of the timeouts and deadlines; the system clock by default (tests inject one). */
+  clock?: Clock;
 }
 
 export interface ReportRequest {
@@ -74,12 +86,14 @@ export class PraClient {
   private readonly maxAttempts: number;
   private readonly maxRetryDelayMs: number;
   private readonly basicAuth: string;
+  private readonly clock: Clock;
   private attempts = 0;
 
   constructor(
     private readonly credentials: PraCredentials,
     private readonly options: PraClientOptions,
   ) {
+    this.clock = options.clock ?? systemClock;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
     this.backoff = exponentialBackoff(
@@ -88,7 +102,10 @@ export class PraClient {
       true,
     );
     this.limiter = new RateLimiter(options.requestsPerSecond);
-    this.tokens = new TokenSource(() => this.withRetries('token', () => this.requestToken()));
+    this.tokens = new TokenSource(
+      () => this.withRetries('token', () => this.requestToken()),
+      () => this.clock.now(),
+    );
     // BeyondTrust documents plain `id:secret`, not the RFC 6749 form-encoding of each part.
     this.basicAuth = `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`;
     this.http = axios.create({
@@ -173,10 +190,11 @@ export class PraClient {
       const body = new ReportBody(response, {
         report,
         host: this.credentials.baseUrl.host,
-        idleTimeoutMs: this.options.timeoutMs,
+        timeoutMs: this.options.timeoutMs,
         maxBytes,
         shape,
         signal: this.options.signal,
+        clock: this.clock,
       });
       if (response.status !== 200) body.destroy();
       if (response.status === 401) {
@@ -242,7 +260,7 @@ export class PraClient {
   }
 
   private async requestToken(): Promise<Token> {
-    const requestedAt = performance.now();
+    const requestedAt = this.clock.now();
     const response = await this.exchange<string>('token', {
       method: 'POST',
       url: '/oauth2/token',
@@ -258,7 +276,11 @@ export class PraClient {
     });
     const contentType = String(response.headers['content-type'] ?? '');
     const token = readTokenResponse(response.status, String(response.data ?? ''), contentType, requestedAt);
-    if (token !== undefined) return token;
+    if (token !== undefined) {
+      // Before anything can log it: the first report call may already meet an `<error>` echoing it.
+      this.options.onToken?.(token.value);
+      return token;
+    }
     this.checkStatus('token', response);
     throw new PraError('http', `the PRA token endpoint answered HTTP ${response.status}`, {
       status: response.status,
@@ -281,16 +303,16 @@ export class PraClient {
     if (!(await this.limiter.acquire(signal))) throw new RetryAbortedError(undefined);
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const cancelTimer = this.clock.setTimer(() => {
       timedOut = true;
       controller.abort();
     }, this.options.timeoutMs);
     const onAbort = (): void => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const started = performance.now();
+    const started = this.clock.now();
     this.attempts += 1;
     const notify = (status: number | 'error'): void =>
-      this.options.onRequest?.({ report, status, durationMs: performance.now() - started });
+      this.options.onRequest?.({ report, status, durationMs: this.clock.now() - started });
     try {
       const response = await this.http.request<T>({ ...config, signal: controller.signal });
       notify(response.status);
@@ -300,7 +322,7 @@ export class PraClient {
       if (signal?.aborted) throw new RetryAbortedError(undefined);
       throw transportFailure(this.credentials.baseUrl, this.options.timeoutMs, report, error, timedOut);
     } finally {
-      clearTimeout(timer);
+      cancelTimer();
       signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -101,12 +101,9 @@ export function transportFailure(
       { code },
     );
   }
-  if (code !== undefined && isTlsCode(code)) {
-    return new PraError(
-      'transport',
-      `TLS certificate verification failed for ${host} (${code}): check the base URL, the system CA store and any TLS-intercepting proxy`,
-      { code },
-    );
+  if (code !== undefined) {
+    const tls = tlsFailure(baseUrl, code, error);
+    if (tls !== undefined) return tls;
   }
   const detail = code ?? (error instanceof Error ? error.message : 'unknown error');
   return new PraError('transport', `the connection to ${host} failed on ${what} (${detail})`, { code });
@@ -121,11 +118,55 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function isTlsCode(code: string): boolean {
-  return (
-    /^(CERT_|ERR_TLS_|ERR_SSL_|UNABLE_TO_)/.test(code) ||
+/**
+ * What OpenSSL says when the first bytes back are not a TLS record (`wrong version number`; newer
+ * releases may say `packet length too long`): the port speaks something else, plain HTTP mostly.
+ */
+const NOT_TLS = /wrong[ _]version[ _]number|packet[ _]length[ _]too[ _]long/i;
+
+/**
+ * A failure of TLS itself, told apart by what it asks the operator to fix: a server that does not
+ * speak TLS on that port (a scheme or port mistake), a certificate that cannot be verified (the CA
+ * store, a TLS-intercepting proxy), or a handshake that failed otherwise (protocol versions,
+ * ciphers). Undefined for failures that are not TLS.
+ */
+function tlsFailure(baseUrl: URL, code: string, error: unknown): PraError | undefined {
+  const { host, hostname } = baseUrl;
+  const endpoint = `${hostname}:${baseUrl.port || '443'}`;
+  if (NOT_TLS.test(code) || (code === 'EPROTO' && NOT_TLS.test(errorMessages(error)))) {
+    return new PraError(
+      'transport',
+      `the server at ${endpoint} answered in plain HTTP (or another protocol), not TLS (${code}): check the scheme and port of the base URL`,
+      { code },
+    );
+  }
+  if (
+    /^(CERT_|UNABLE_TO_|ERR_TLS_CERT)/.test(code) ||
     code.includes('SELF_SIGNED') ||
-    code === 'EPROTO' ||
     code === 'HOSTNAME_MISMATCH'
-  );
+  ) {
+    return new PraError(
+      'transport',
+      `TLS certificate verification failed for ${host} (${code}): check the base URL, the system CA store and any TLS-intercepting proxy`,
+      { code },
+    );
+  }
+  if (code === 'EPROTO' || /^(ERR_TLS_|ERR_SSL_)/.test(code)) {
+    return new PraError(
+      'transport',
+      `the TLS handshake with ${endpoint} failed (${code}): check that this port serves HTTPS, and the TLS versions and ciphers a proxy in between accepts`,
+      { code },
+    );
+  }
+  return undefined;
+}
+
+/** The messages of an error and of its causes: where OpenSSL's reason is written. */
+function errorMessages(error: unknown): string {
+  const messages: string[] = [];
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    messages.push(current.message);
+    current = current.cause;
+  }
+  return messages.join(' ');
 }

@@ -3,7 +3,7 @@ import { PraError } from './errors';
 
 export interface Token {
   value: string;
-  /** performance.now() after which a new one is asked for. */
+  /** The client clock's time after which a new one is asked for. */
   renewAt: number;
 }
 
@@ -19,11 +19,13 @@ export class TokenSource {
   private token: Token | undefined;
   private pending: Promise<Token> | undefined;
 
-  constructor(private readonly requestToken: () => Promise<Token>) {}
+  constructor(
+    private readonly requestToken: () => Promise<Token>,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get(): Promise<Token> {
-    if (this.token !== undefined && performance.now() < this.token.renewAt)
-      return Promise.resolve(this.token);
+    if (this.token !== undefined && this.now() < this.token.renewAt) return Promise.resolve(this.token);
     this.pending ??= this.requestToken()
       .then((token) => {
         this.token = token;

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { PraSimulator } from '../../simulator/pra';
 import { Scenario } from '../support/scenario';
 
 const CLIENT_SECRET = 'SECRET-client-7f3a9c';
@@ -24,6 +25,12 @@ function dataFiles(dir: string): string[] {
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8'));
+}
+
+/** The access token of the last report request: the one the collector uses now. */
+function lastBearer(pra: PraSimulator): string {
+  const last = pra.requests.filter((r) => r.path === '/api/reporting' && r.headers.authorization).at(-1);
+  return String(last?.headers.authorization ?? '').replace(/^Bearer /, '');
 }
 
 function occurrences(haystack: string, needle: string): number {
@@ -51,6 +58,23 @@ it('no secret appears in any log, logs API payload, metric, health body or state
     pra.addSession({ events: 3, endTime: null });
     await sekoia.waitFor(() => sekoia.eventCount === 13);
     expect(pra.tokensIssued).toBeGreaterThan(issued);
+
+    // PRA echoes the access token in an `<error>`, for one session and every cycle: its text goes
+    // to the logs, then to the state file once the session is set aside.
+    const echoing = pra.addSession({ events: 2, endTime: null });
+    pra.injectFault({
+      kind: 'body',
+      lsid: echoing.lsid,
+      count: 1000,
+      body: () => [
+        `<?xml version="1.0"?><error>Token ${lastBearer(pra)} is not valid for this report</error>`,
+      ],
+    });
+    await stack.waitForLogs(new RegExp(`^Session ${echoing.lsid} set aside after`));
+    const echoed = /Token \*\*\* is not valid for this report/;
+    expect(stack.logs(echoed).length).toBeGreaterThan(0);
+    expect(sekoia.logs.some((entry) => echoed.test(entry.message))).toBe(true);
+    expect(stack.state().set_aside[echoing.lsid]?.error).toMatch(echoed);
 
     // Credentials refused for a while: a critical log, then collection resumes.
     pra.evictTokens();

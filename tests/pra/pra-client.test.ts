@@ -158,6 +158,20 @@ describe('token', () => {
     ]);
   });
 
+  it('hands every token issued to onToken before any request carries it', async () => {
+    const handed: Array<{ token: string; carriedBefore: number }> = [];
+    const carrying = (token: string): number =>
+      sim.requests.filter((r) => r.headers.authorization === `Bearer ${token}`).length;
+    const pra = client({ onToken: (token) => handed.push({ token, carriedBefore: carrying(token) }) });
+    await listSessions(pra, EVERYTHING);
+    sim.evictTokens();
+    await listSessions(pra, EVERYTHING);
+    const carried = [...new Set(reportingRequests().map((r) => String(r.headers.authorization).slice(7)))];
+    expect(handed.map((entry) => entry.token)).toEqual(carried);
+    expect(carried).toHaveLength(2);
+    expect(handed.map((entry) => entry.carriedBefore)).toEqual([0, 0]);
+  });
+
   it('fails on authentication when the fresh token is refused too', async () => {
     sim.injectFault({ kind: 'status', status: 401, count: 2, target: 'reporting' });
     const error = await rejection(listSessions(client(), EVERYTHING));
@@ -394,6 +408,16 @@ describe('transport failures', () => {
     expectKind(error, 'transport');
     expect((error as Error).message).toMatch(/cannot resolve host pra\.nonexistent\.invalid/);
     expect(attempts).toBe(2);
+  });
+
+  it('says that a server answering plain HTTP to https does not speak TLS, without blaming a certificate', async () => {
+    const pra = client({ baseUrl: sim.url.replace(/^http:/, 'https:') });
+    const error = await rejection(probeSessions(pra));
+    expectKind(error, 'transport');
+    expect((error as Error).message).toBe(
+      `the server at 127.0.0.1:${new URL(sim.url).port} answered in plain HTTP (or another protocol), not TLS (EPROTO): check the scheme and port of the base URL`,
+    );
+    expect(pra.requestCount).toBe(1);
   });
 
   it('refuses a certificate it cannot verify, without retrying', async () => {

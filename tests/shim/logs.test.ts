@@ -1,5 +1,12 @@
 import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN } from '../../simulator/sekoia';
-import { SECRET, Sandbox, makeConnector, waitForStop, usePlatformSandbox } from './helpers';
+import {
+  MODULE_CONFIGURATION,
+  SECRET,
+  Sandbox,
+  makeConnector,
+  waitForStop,
+  usePlatformSandbox,
+} from './helpers';
 
 const platform = usePlatformSandbox();
 
@@ -67,6 +74,30 @@ describe('logs API', () => {
       expect(all).not.toContain(value);
       expect(JSON.stringify(platform.sim.logs)).not.toContain(value);
     }
+  });
+
+  it('masks a secret added at run time, such as an access token issued after start', async () => {
+    const { connector, stdout } = makeConnector(platform.sandbox);
+    const token = 'ACCESS-TOKEN-issued-later';
+    connector.log('started', 'info');
+    connector.module.masker.add(token);
+    connector.log(`PRA reporting API answered with an error: token ${token} is not valid`, 'error');
+    await platform.sim.waitFor(() => platform.sim.logs.length === 2);
+    const masked = 'PRA reporting API answered with an error: token *** is not valid';
+    expect(platform.sim.logs[1].message).toBe(masked);
+    expect(stdout.lines[1].message).toBe(masked);
+  });
+
+  it("leaves the platform's placeholder alone, and masks a short real secret", async () => {
+    platform.sandbox.config('module_configuration', { ...MODULE_CONFIGURATION, client_secret: 'encrypted' });
+    const { connector, stdout } = makeConnector(platform.sandbox);
+    void connector.module.configuration;
+    connector.module.setSecrets({ client_secret: 'k9Z' });
+    connector.module.masker.add('');
+    connector.log('skipped syslog.1: encrypted; client secret k9Z', 'error');
+    await platform.sim.waitFor(() => platform.sim.logs.length === 1);
+    expect(platform.sim.logs[0].message).toBe('skipped syslog.1: encrypted; client secret ***');
+    expect(stdout.lines[0].message).toBe('skipped syslog.1: encrypted; client secret ***');
   });
 
   it('drops a batch the logs API keeps refusing, without throwing, and says so on stdout', async () => {

@@ -13,16 +13,30 @@ export interface LogEntry {
   message: string;
 }
 
-/** Values shorter than this are not masked: masking "a" or "1" would shred every message. */
-const MIN_SECRET_LENGTH = 4;
 const MASK = '***';
 
-/** Replaces every known secret value by `***` in any text that leaves the process. */
+/**
+ * Values that stand in a secret field without being a secret: what the platform may write there
+ * before the real value is fetched (the SDK's own tests use "encrypted"). Masking them protects
+ * nothing and hides ordinary words ("skipped syslog.1: encrypted"). Only these exact values are
+ * skipped: a rule on length or shape would also skip a short real secret, and leak it.
+ */
+const PLACEHOLDERS: ReadonlySet<string> = new Set(['encrypted']);
+
+/**
+ * Replaces every known secret value by `***` in any text that leaves the process. Values may be
+ * added at any time (an access token issued at run time): every text masked afterwards hides them.
+ */
 export class SecretMasker {
   private secrets: string[] = [];
 
+  /**
+   * Masks `value` from now on. Anything but a string, an empty or blank one (masking it would
+   * shred every message and hide nothing) and the platform's placeholders are ignored.
+   */
   add(value: unknown): void {
-    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || this.secrets.includes(value)) return;
+    if (typeof value !== 'string' || value.trim() === '' || PLACEHOLDERS.has(value)) return;
+    if (this.secrets.includes(value)) return;
     // Longest first, so that a secret containing another one is masked whole.
     this.secrets = [...this.secrets, value].sort((a, b) => b.length - a.length);
   }
