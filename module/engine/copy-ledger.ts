@@ -45,19 +45,23 @@ export class CopyLedger implements Ledger<TimedEvent, CopyReceipt> {
   private window: TimeWindow = { from: 0, to: 0 };
   private pending: CopyReceipt = { copies: [], completeBefore: undefined };
   private pendingNewest: number | undefined;
-  private untimed = 0;
+  private readonly untimed = new UntimedCount();
 
   constructor(private readonly state: WindowState) {}
 
-  /** Events without a usable time seen so far: they cannot be placed in a window, so they are not forwarded. */
+  /**
+   * Distinct events without a usable time met by this ledger (one cycle): they cannot be placed in
+   * a window, so they are not forwarded. Each counts once however many replies showed it.
+   */
   get untimedEvents(): number {
-    return this.untimed;
+    return this.untimed.total;
   }
 
   /** A new reply for `window` starts: copies are counted afresh, and only its events are taken. */
   beginReply(window: TimeWindow): void {
     this.window = window;
     this.reply = new Map();
+    this.untimed.beginReply();
   }
 
   /**
@@ -74,7 +78,7 @@ export class CopyLedger implements Ledger<TimedEvent, CopyReceipt> {
   admit(event: TimedEvent): string | undefined {
     const { time, identity } = event;
     if (time === undefined || !Number.isFinite(time)) {
-      this.untimed += 1;
+      this.untimed.add(identity);
       return undefined;
     }
     // Neither bound of a PRA window is exact: each event belongs to the one window that contains it.
@@ -118,6 +122,37 @@ export class CopyLedger implements Ledger<TimedEvent, CopyReceipt> {
     this.reply = new Map();
     this.pending = { copies: [], completeBefore: undefined };
     this.pendingNewest = undefined;
+  }
+}
+
+/**
+ * Past this many distinct untimed events in a cycle (or a reply), new ones are counted without
+ * being remembered (so possibly more than once), so that memory stays bounded.
+ */
+const MAX_UNTIMED_IDENTITIES = 10_000;
+
+/**
+ * Events without a time, counted once a cycle: PRA places them in whichever windows it likes (the
+ * window bounds are inexact, windows overlap the watermark, a failed window is asked again in
+ * halves), so the same event comes back in many replies. As for timed events, the k-th copy of an
+ * identity in one reply is a new event only when no earlier reply showed k copies.
+ */
+class UntimedCount {
+  total = 0;
+  private readonly most = new Map<string, number>();
+  private reply = new Map<string, number>();
+
+  beginReply(): void {
+    this.reply = new Map();
+  }
+
+  add(identity: string): void {
+    const copy = (this.reply.get(identity) ?? 0) + 1;
+    if (copy > 1 || this.reply.size < MAX_UNTIMED_IDENTITIES) this.reply.set(identity, copy);
+    const known = this.most.get(identity) ?? 0;
+    if (copy <= known) return;
+    this.total += 1;
+    if (known > 0 || this.most.size < MAX_UNTIMED_IDENTITIES) this.most.set(identity, copy);
   }
 }
 

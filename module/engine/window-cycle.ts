@@ -10,7 +10,7 @@ import { deliver } from './delivery';
 import type { Forwarder } from './forwarder';
 import { isoSeconds } from './python-checkpoint';
 import type { WindowState } from './window-state';
-import { runWorkQueue, type Work } from './work-queue';
+import { runWorkQueue, type Work, type WorkQueueHooks } from './work-queue';
 
 /** What a windowed feed needs of PRA; the cycle's tests give it an in-memory one. */
 export interface WindowSource {
@@ -77,11 +77,7 @@ export class WindowCycle implements FeedCycle {
           this.report,
         ),
         () => this.length.seconds,
-        {
-          running: () => this.env.running(),
-          heartbeat: () => this.env.heartbeat(),
-          onTimeout: () => this.length.shrink(),
-        },
+        this.queueHooks(),
       ),
     );
     if (ledger.untimedEvents > 0) {
@@ -99,6 +95,27 @@ export class WindowCycle implements FeedCycle {
 
   close(): Promise<void> {
     return this.source.close?.() ?? Promise.resolve();
+  }
+
+  /**
+   * The work queue's hooks for one cycle. The first window narrowed down is said at once: finding
+   * the failing second may take a dozen requests, and a slow or trickling reply each of them.
+   */
+  private queueHooks(): WorkQueueHooks {
+    let narrowed = false;
+    return {
+      running: () => this.env.running(),
+      heartbeat: () => this.env.heartbeat(),
+      onTimeout: () => this.length.shrink(),
+      onNarrowed: (error) => {
+        if (narrowed) return;
+        narrowed = true;
+        this.env.log(
+          `A ${this.report} request failed; asking for its window in halves, down to one second if needed: ${error.message}`,
+          'warning',
+        );
+      },
+    };
   }
 }
 

@@ -60,6 +60,19 @@ function closedSessions(tenant: FakeSessionTenant, count: number, events = 3, si
 
 const saved = (env: FakeEnvironment): StateFileContent => env.lastSave() as StateFileContent;
 
+/** As the real source does, refuses a request for an id that cannot be put in `lsids`. */
+function refuseUnaskable(tenant: FakeSessionTenant): void {
+  const fetch = tenant.fetch.bind(tenant);
+  tenant.fetch = (lsids) => {
+    const bad = lsids.find((lsid) => lsid === '' || lsid.includes(','));
+    if (bad !== undefined) throw new RangeError(`not a usable lsid: ${JSON.stringify(bad)}`);
+    return fetch(lsids);
+  };
+}
+
+const eventsOf = (tenant: FakeSessionTenant, lsids: readonly string[]): string[] =>
+  tenant.expected().filter((json) => lsids.includes((JSON.parse(json) as { session_id: string }).session_id));
+
 describe('the session cycle', () => {
   it('asks for the tracked sessions in batches of sessions_per_request and forwards every event once', async () => {
     const tenant = new FakeSessionTenant();
@@ -91,6 +104,54 @@ describe('the session cycle', () => {
       env.messages('error').some((m) => m.includes(`Session ${bad} set aside after 2 failed fetches`)),
     ).toBe(true);
     expect(env.intake.accepted).toHaveLength(others.length);
+  });
+
+  it('sets aside at once the ids that cannot be asked for, and collects the sessions beside them', async () => {
+    const tenant = new FakeSessionTenant();
+    refuseUnaskable(tenant);
+    const good = closedSessions(tenant, 4);
+    const odd = ['bad,lsid', '', 'tab\there', 'x'.repeat(300), 'not\ufffdutf8'];
+    odd.forEach((lsid, i) =>
+      tenant.add({ lsid, start: NOW - HOUR + 10 + i, end: NOW - HOUR + 40, events: 2 }),
+    );
+    const { env, cycle } = start(tenant);
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(eventsOf(tenant, good)));
+    expect(tenant.fetches.flat().sort()).toEqual([...good].sort());
+    expect(Object.keys(saved(env).set_aside).sort()).toEqual([...odd].sort());
+    expect(saved(env).set_aside['bad,lsid']).toMatchObject({
+      failures: 1,
+      error: expect.stringMatching(/comma/),
+    });
+    const errors = env.messages('error');
+    expect(errors).toHaveLength(odd.length);
+    expect(errors).toContain(
+      'Session "bad,lsid" set aside at once: PRA listed an id that cannot be asked for (it holds a comma, ' +
+        'which separates the ids of a request). The other sessions go on; it stays listed under set_aside in context.json.',
+    );
+    expect(errors.some((m) => m.startsWith(`Session "${'x'.repeat(64)}"… (300 characters) set aside`))).toBe(
+      true,
+    );
+
+    // Never asked for, and never logged again.
+    env.clock += 60;
+    await cycle.run();
+    expect(env.messages('error')).toHaveLength(odd.length);
+    expect(tenant.fetches.flat().filter((lsid) => odd.includes(lsid))).toEqual([]);
+  });
+
+  it('treats an id named like an object property as any other id', async () => {
+    const tenant = new FakeSessionTenant();
+    const ids = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
+    ids.forEach((lsid, i) => tenant.add({ lsid, start: NOW - HOUR + i, end: NOW - HOUR + 30, events: 3 }));
+    const first = start(tenant, undefined, { sessionsPerRequest: 2 });
+    await first.cycle.run();
+    expect(multiset(first.env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    // A restart from the saved state repeats nothing.
+    const second = start(tenant, first.env);
+    second.env.clock += 60;
+    await second.cycle.run();
+    expect(second.env.intake.accepted).toEqual([]);
   });
 
   it('charges no session when PRA itself is down, and stops the cycle', async () => {

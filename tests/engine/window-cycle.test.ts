@@ -6,6 +6,7 @@ import { MAX_EVENTS_PER_WINDOW, MAX_WINDOW_FAILURES, WindowCycle } from '../../m
 import { WindowState, type WindowStateContent } from '../../module/engine/window-state';
 import { FakeEnvironment, multiset } from './fakes';
 import { FakeActivityTenant } from './fake-tenants';
+import { identityOf } from '../../module/feeds/timed-events';
 
 const NOW = 1_800_000_000;
 const DAY = 86_400;
@@ -91,6 +92,27 @@ describe('the window cycle', () => {
     );
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_EVENTS_PER_WINDOW);
     expect(saved(env).watermark).toBe(NOW);
+  });
+
+  it('counts each event without a usable timestamp once a cycle, however many windows show it', async () => {
+    const tenant = new FakeActivityTenant();
+    for (let t = NOW - 2 * DAY; t < NOW; t += 3600) tenant.add(t, event(t));
+    const fetch = tenant.fetch.bind(tenant);
+    const untimed = [event(-1), event(-1), event(-2)];
+    // PRA shows the same untimed events in every reply, as inexact or overlapping windows may.
+    tenant.fetch = async function* (window) {
+      yield* fetch(window);
+      for (const text of untimed) yield { time: undefined, identity: identityOf(text), text };
+    };
+    const { env, cycle } = start(tenant, undefined, { lookback: 2 * DAY });
+    await cycle.run();
+    expect(tenant.windows.length).toBeGreaterThan(2);
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    const notice = '3 VaultAccountActivity events without a usable timestamp were not forwarded';
+    expect(env.messages('warning')).toEqual([notice]);
+    env.clock += 60;
+    await cycle.run();
+    expect(env.messages('warning')).toEqual([notice, notice]);
   });
 
   it('retries a failing second on later cycles, then sets it aside so that later events flow', async () => {

@@ -1,7 +1,8 @@
 /**
  * Tracked sessions as units of work: `lsids` batches of one AccessSession request each. A batch
  * that fails is split so that one bad session cannot hold back its neighbours; a single session
- * that fails has its failure counted, and is set aside after `maxFailures` cycles.
+ * that fails has its failure counted, and is set aside after `maxFailures` cycles. A session whose
+ * id cannot even be asked for is set aside before any batch is made.
  */
 import type { CycleEnvironment } from '../../engine/feed';
 import type { Forwarder } from '../../engine/forwarder';
@@ -11,6 +12,58 @@ import type { SerializedItem } from './events';
 import type { SessionReceipt } from './ledger';
 import type { SessionSource } from './source';
 import type { SessionsState } from './state';
+
+/** Far beyond any lsid PRA writes (32 hex digits or 16 alphanumerics): some value, not an id. */
+const MAX_LSID_LENGTH = 256;
+/** How much of an unusable id a log shows: enough to find it in the state file. */
+const LSID_PREVIEW_LENGTH = 64;
+
+/**
+ * Why `lsid` cannot be asked for in an AccessSession request, undefined when it can. `lsids` is a
+ * comma-separated list, so a comma would ask for other sessions; the others could never match what
+ * PRA holds, and asking again would fail the same way every cycle.
+ */
+export function unusableLsid(lsid: string): string | undefined {
+  if (lsid === '') return 'it is empty';
+  if (lsid.includes(',')) return 'it holds a comma, which separates the ids of a request';
+  if (/\p{Cc}/u.test(lsid)) return 'it holds control characters';
+  if (lsid.includes('\ufffd')) return 'it held bytes that are not UTF-8, so its real value is unknown';
+  if (lsid.length > MAX_LSID_LENGTH) return `it is ${lsid.length} characters long`;
+  return undefined;
+}
+
+/**
+ * The ids of `lsids` that can be asked for. The others are set aside at once, with an error log
+ * each, through the state's usual set-aside: no retry could ever fetch them, and a batch holding
+ * one would fail for its neighbours too.
+ */
+export function setAsideUnusable(lsids: string[], env: CycleEnvironment, state: SessionsState): string[] {
+  const usable: string[] = [];
+  let setAside = 0;
+  for (const lsid of lsids) {
+    const reason = unusableLsid(lsid);
+    if (reason === undefined) {
+      usable.push(lsid);
+      continue;
+    }
+    state.recordFailure(lsid, `PRA listed an id that cannot be asked for: ${reason}`, 1, env.now());
+    setAside += 1;
+    env.metrics.errors.inc({ kind: 'set_aside' });
+    env.log(
+      `Session ${preview(lsid)} set aside at once: PRA listed an id that cannot be asked for (${reason}). ` +
+        `The other sessions go on; it stays listed under set_aside in ${state.path}.`,
+      'error',
+    );
+  }
+  if (setAside > 0) env.delivery.save();
+  return usable;
+}
+
+/** The id quoted, its control characters escaped, an absurd length cut. */
+function preview(lsid: string): string {
+  if (lsid.length <= LSID_PREVIEW_LENGTH) return JSON.stringify(lsid);
+  return `${JSON.stringify(lsid.slice(0, LSID_PREVIEW_LENGTH))}… (${lsid.length} characters)`;
+}
 
 export interface SessionBatch {
   lsids: string[];

@@ -9,7 +9,7 @@ import type { Forwarder } from '../../engine/forwarder';
 import { AdaptiveSize, runWorkQueue } from '../../engine/work-queue';
 import { PraError } from '../../pra/errors';
 import type { SerializedItem } from './events';
-import { SessionBatches } from './batches';
+import { SessionBatches, setAsideUnusable } from './batches';
 import { SessionLedger, type SessionReceipt } from './ledger';
 import type { SessionSource } from './source';
 import type { SessionsState } from './state';
@@ -84,7 +84,8 @@ export class SessionCycle implements FeedCycle {
     // so get their chance to finish or to be set aside.
     do {
       caughtUp = await this.listNextWindow(now, counts);
-      const pending = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid));
+      const listed = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid));
+      const pending = setAsideUnusable(listed, this.env, this.state);
       for (const lsid of pending) fetched.add(lsid);
       const batches = new SessionBatches(
         pending,
