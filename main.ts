@@ -1,21 +1,14 @@
 import path from 'node:path';
 import { Module } from '@sekoia/automation-sdk-shim';
 import { PraCredentialCheck } from './module/credential-check';
-import { PullPraSessionsTrigger } from './triggers/pull-pra-sessions';
-import { PullPraSyslogTrigger } from './triggers/pull-pra-syslog';
-import { PullPraTeamTrigger } from './triggers/pull-pra-team';
-import { PullPraVaultAccountActivityTrigger } from './triggers/pull-pra-vault-account-activity';
+import { FEEDS } from './module/feeds/registry';
 
 // The manifests sit one level above the compiled dist/, whatever the working directory.
 const praModule = new Module({ rootDir: path.resolve(__dirname, '..') });
-// The second name of each trigger is the Python module's, so that a platform that still starts the
+// Each trigger also answers to the Python module's name, so that a platform that still starts the
 // image with it keeps working.
-praModule.register(PullPraSessionsTrigger, 'pull_pra_sessions', ['connector_beyondtrust_pra']);
-praModule.register(PullPraVaultAccountActivityTrigger, 'pull_pra_vault_account_activity', [
-  'connector_beyondtrust_pra_vault_account_activity',
-]);
-praModule.register(PullPraTeamTrigger, 'pull_pra_team', ['connector_beyondtrust_pra_team']);
-praModule.register(PullPraSyslogTrigger, 'pull_pra_syslog', ['connector_beyondtrust_pra_syslog']);
+for (const { triggerClass, trigger, pythonName } of FEEDS)
+  praModule.register(triggerClass, trigger, [pythonName]);
 praModule.registerAccountValidator(PraCredentialCheck);
 
 praModule.run().then(
@@ -23,7 +16,7 @@ praModule.run().then(
     process.exitCode = exitCode;
   },
   (error: unknown) => {
-    console.error(`beyondtrust-pra-sessions: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`beyondtrust-pra: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   },
 );

@@ -1,9 +1,9 @@
 import { AccountValidator } from '@sekoia/automation-sdk-shim';
 import { praCredentials } from './config';
-import { FEEDS } from './feeds';
+import { FEEDS, type FeedEntry } from './feeds/registry';
 import { PraClient } from './pra/client';
 import { PraError } from './pra/errors';
-import { requiredPermission } from './pra/permissions';
+import { requiredPermission } from './pra/reports';
 
 /** One feed's verdict, as `results.feeds` shows it. */
 interface FeedAccess {
@@ -37,6 +37,8 @@ export class PraCredentialCheck extends AccountValidator {
         onRequest: ({ report, status }) => {
           if (report === 'token' && status === 200) token.issued = true;
         },
+        // A report's `<error>` may echo the token: the result sent to the platform must not.
+        onToken: (issued) => this.module.masker.add(issued),
       });
       const access: FeedAccess[] = [];
       for (const feed of FEEDS) access.push(await this.check(client, feed, token));
@@ -51,7 +53,7 @@ export class PraCredentialCheck extends AccountValidator {
   /** Throws what fails the whole account; any other failure is this feed's. */
   private async check(
     client: PraClient,
-    feed: (typeof FEEDS)[number],
+    { feed }: FeedEntry,
     token: { issued: boolean },
   ): Promise<FeedAccess> {
     try {

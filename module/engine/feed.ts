@@ -5,6 +5,7 @@
 import type { LogLevel } from '@sekoia/automation-sdk-shim';
 import type { ArgumentReader, CollectionConfig } from '../config';
 import type { PraClient, PraCredentials } from '../pra/client';
+import type { ReportName } from '../pra/reports';
 import type { ForwarderOptions } from './forwarder';
 import type { CollectorMetrics } from './metrics';
 
@@ -53,7 +54,7 @@ export interface Feed<Config extends CollectionConfig, State extends FeedState> 
   /** For logs: "PRA session events". */
   readonly title: string;
   /** The reports it reads, for the credential check and permission messages. */
-  readonly reports: readonly string[];
+  readonly reports: readonly [ReportName, ...ReportName[]];
   configure(credentials: PraCredentials, args: ArgumentReader): Config;
   /** The smallest request of its report: throws the PraError that says what is wrong. */
   probe(client: PraClient): Promise<void>;

@@ -8,15 +8,17 @@ import type { Feed } from '../engine/feed';
 import { WindowCycle, type WindowSource } from '../engine/window-cycle';
 import { WindowState } from '../engine/window-state';
 import type { PraClient, ReportRequest } from '../pra/client';
+import type { ReportName } from '../pra/reports';
 import type { ParserThread } from '../xml/thread';
 import { ErrorTexts } from './error-texts';
 import { createParserThread } from './parser-thread';
+import type { ThreadReport } from './thread-parsers';
 
 export interface ActivityReport {
   /** For logs: "PRA Vault account activity". */
   title: string;
   /** `generate_report`, also the name of its parser in the parse thread. */
-  report: string;
+  report: ThreadReport & ReportName;
   /** The same parser in this thread, for the probe's tiny reply. */
   parse: (body: AsyncIterable<Buffer>) => AsyncIterable<unknown>;
 }
@@ -46,7 +48,7 @@ async function probeReport(client: PraClient, spec: ActivityReport): Promise<voi
 class ActivitySource implements WindowSource {
   constructor(
     private readonly client: PraClient,
-    private readonly parser: ParserThread,
+    private readonly parser: ParserThread<ThreadReport>,
     private readonly spec: ActivityReport,
   ) {}
 

@@ -1,6 +1,6 @@
 /**
  * Which PRA report a saved reply is, and how to read it into the lines the module would forward:
- * for operators looking at a report by hand (`pra-sessions parse`).
+ * for operators looking at a report by hand (`pra parse`).
  */
 import { parseSessionListing } from './sessions/listing';
 import { parseAccessSessionReport } from './sessions/report-parser';
@@ -8,24 +8,17 @@ import { readSyslogReport } from './syslog/records';
 import type { ArchiveWarning } from './syslog/archive';
 import { parseTeamReport } from './team/parser';
 import { parseVaultReport } from './vault/parser';
+import { PRA_REPORTS, REPORT_NAMES, type ReportName } from '../pra/reports';
 
-export const REPORT_NAMES = [
-  'AccessSession',
-  'AccessSessionListing',
-  'VaultAccountActivity',
-  'Team',
-  'Syslog',
-] as const;
-
-export type ReportName = (typeof REPORT_NAMES)[number];
+export { REPORT_NAMES, type ReportName };
 
 /** Each XML report by the local name of its root element. */
-const ROOTS: Readonly<Record<string, ReportName>> = {
-  session_list: 'AccessSession',
-  session_summary_list: 'AccessSessionListing',
-  vault_account_activity_list: 'VaultAccountActivity',
-  team_activity_list: 'Team',
-};
+const ROOTS: ReadonlyMap<string, ReportName> = new Map(
+  REPORT_NAMES.flatMap((report) => {
+    const { root } = PRA_REPORTS[report];
+    return root === undefined ? [] : [[root, report] as const];
+  }),
+);
 
 /** A ZIP archive starts with a local file header (or, empty, with the end of its directory). */
 const ZIP_SIGNATURES = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
@@ -43,7 +36,7 @@ export function recognise(head: Buffer): ReportName | 'error' | undefined {
   const root = ROOT_ELEMENT.exec(rest)?.[1];
   if (root === undefined) return undefined;
   if (root === 'error') return 'error';
-  return ROOTS[root];
+  return ROOTS.get(root);
 }
 
 /** The names --report takes, matched without regard to case. */

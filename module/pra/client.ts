@@ -13,7 +13,7 @@ import { exponentialBackoff, retry, RetryAbortedError } from '@sekoia/automation
 import { ReportBody, tooLarge, type BodyShape } from './body';
 import { systemClock, type Clock } from './clock';
 import { PraError } from './errors';
-import { requiredPermission } from './permissions';
+import { requiredPermission } from './reports';
 import { RateLimiter } from './rate-limit';
 import { retryDelay, statusFailure, transportFailure } from './failures';
 import { readTokenResponse, TokenSource, type Token } from './token';

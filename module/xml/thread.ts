@@ -19,7 +19,7 @@ type Listener = (reply: ParseReply) => void;
  * a failure come out before the failure, whether it is the input's or the parse's. A worker that
  * dies fails the reports in progress and is replaced at the next report.
  */
-export class ParserThread {
+export class ParserThread<Parser extends string = string> {
   private worker: Worker | undefined;
   private documents = 0;
   private readonly listeners = new Map<number, Listener>();
@@ -27,7 +27,7 @@ export class ParserThread {
   /** `script`: the compiled worker entry point, which calls serveParsers. */
   constructor(private readonly script: string) {}
 
-  async *parse<T>(parser: string, body: AsyncIterable<Uint8Array>): AsyncGenerator<T, void, undefined> {
+  async *parse<T>(parser: Parser, body: AsyncIterable<Uint8Array>): AsyncGenerator<T, void, undefined> {
     const worker = this.start();
     const document = ++this.documents;
     const feed = new ChunkFeed(

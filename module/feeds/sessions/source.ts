@@ -3,6 +3,7 @@ import type { ReportBody } from '../../pra/body';
 import type { PraClient } from '../../pra/client';
 import type { ParserThread } from '../../xml/thread';
 import { ErrorTexts } from '../error-texts';
+import type { ThreadReport } from '../thread-parsers';
 import type { SerializedItem } from './events';
 import { parseSessionListing } from './listing';
 
@@ -73,7 +74,7 @@ export class PraSessionSource implements SessionSource {
 
   constructor(
     private readonly client: PraClient,
-    private readonly parser: ParserThread,
+    private readonly parser: ParserThread<ThreadReport>,
   ) {}
 
   list(window: ListingWindow): Promise<string[]> {
@@ -124,9 +125,7 @@ export class PraSessionSource implements SessionSource {
   }
 
   private open(lsids: string[]): Promise<ReportBody> {
-    const invalid = lsids.find((lsid) => lsid === '' || lsid.includes(','));
-    if (invalid !== undefined)
-      return Promise.reject(new RangeError(`not a usable lsid: ${JSON.stringify(invalid)}`));
+    // The cycle sets aside ids that cannot be asked for (a comma would split one into two) before any batch.
     return this.client.openReport({
       report: 'AccessSession',
       params: { lsids: lsids.join(',') },
