@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `pra-sessions`: operator tools around the module. Each subcommand is a function that returns its
+ * `pra` (also installed as `pra-sessions`, the name of the session-only era that scripts call):
+ * operator tools around the module. Each subcommand is a function that returns its
  * exit code, so that the program definition stays a list and subcommands stay testable.
  * Exit codes: 0 done, 1 the work failed (bad report, unreadable file, API error), 2 usage error.
  */
@@ -21,7 +22,8 @@ import {
 } from './module/feeds/report-kind';
 import type { ArchiveWarning } from './module/feeds/syslog/archive';
 
-const PROGRAM = 'pra-sessions';
+/** The name messages start with: the one the tool was called by, `pra` when run as a script. */
+const PROGRAM = path.basename(process.argv[1] ?? '') === 'pra-sessions' ? 'pra-sessions' : 'pra';
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
@@ -68,7 +70,7 @@ class LineWriter {
 const HEAD_BYTES = 4096;
 
 /**
- * `pra-sessions parse <file|->`: what the module would forward for a saved report, one line each:
+ * `pra parse <file|->`: what the module would forward for a saved report, one line each:
  * compact JSON events for AccessSession, VaultAccountActivity and Team, reassembled payloads for
  * a Syslog ZIP, lsids for a listing. The report is recognised by its root element or its ZIP
  * signature; `--report` (or `--listing`) names it instead.
@@ -136,7 +138,7 @@ async function peek(input: Readable, bytes: number): Promise<{ head: Buffer; who
 }
 
 async function spoolToFile(content: AsyncIterable<Buffer>): Promise<string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pra-sessions-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pra-'));
   const file = path.join(dir, 'report.zip');
   await pipeline(Readable.from(content), createWriteStream(file));
   return file;

@@ -39,7 +39,7 @@ beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -b\` (npm test does) first`);
 });
 
-describe('pra-sessions parse', () => {
+describe('pra parse', () => {
   it('prints one compact JSON event per line, the contract example exactly', async () => {
     const result = await run(['parse', 'contract-example.xml']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -73,23 +73,21 @@ describe('pra-sessions parse', () => {
     const result = await run(['parse', '-'], '<session_list>\n <session lsid="a">\n  <x a=1/>');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^pra-sessions: <stdin>: malformed XML at line 3, column \d+: unquoted attribute value\.\n$/,
+      /^pra: <stdin>: malformed XML at line 3, column \d+: unquoted attribute value\.\n$/,
     );
   });
 
   it('an <error> reply: exit 1 and one line', async () => {
     const result = await run(['parse', '-'], '<error>Invalid lsid.</error>');
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(
-      'pra-sessions: <stdin>: PRA reporting API answered with an error: Invalid lsid.\n',
-    );
+    expect(result.stderr).toBe('pra: <stdin>: PRA reporting API answered with an error: Invalid lsid.\n');
   });
 
   it('a missing file: exit 1 and one line naming it', async () => {
     const result = await run(['parse', 'no-such-report.xml']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^pra-sessions: no-such-report\.xml: cannot read: ENOENT[^\n]*\n$/);
+    expect(result.stderr).toMatch(/^pra: no-such-report\.xml: cannot read: ENOENT[^\n]*\n$/);
   });
 
   it('usage errors exit 2', async () => {
