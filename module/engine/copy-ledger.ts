@@ -7,6 +7,7 @@
  * in flight): nothing at a window's boundary is lost or repeated.
  */
 import type { Ledger, Sealed } from './forwarder';
+import type { TimeWindow } from './time-windows';
 import type { WindowState } from './window-state';
 
 /** One timed event of a report, as its parser hands it over. */
@@ -17,12 +18,6 @@ export interface TimedEvent {
   identity: string;
   /** What is forwarded: the event's JSON, or its text. */
   text: string;
-}
-
-/** A time window of a report, half open: [from, to). */
-export interface TimeWindow {
-  from: number;
-  to: number;
 }
 
 interface Copy {

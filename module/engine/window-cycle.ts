@@ -4,12 +4,13 @@
  * accepted yet, and move the watermark past each piece once its last push is accepted.
  */
 import { PraError } from '../pra/errors';
-import { CopyLedger, type CopyReceipt, type TimedEvent, type TimeWindow } from './copy-ledger';
+import { CopyLedger, type CopyReceipt, type TimedEvent } from './copy-ledger';
 import type { CycleEnvironment, FeedCycle } from './feed';
 import { deliver } from './delivery';
 import type { Forwarder } from './forwarder';
 import { isoSeconds } from './python-checkpoint';
 import type { WindowState } from './window-state';
+import { splitWindow, WindowLength, WindowWalker, type TimeWindow } from './time-windows';
 import { runWorkQueue, type Work, type WorkQueueHooks } from './work-queue';
 
 /** What a windowed feed needs of PRA; the cycle's tests give it an in-memory one. */
@@ -21,36 +22,25 @@ export interface WindowSource {
   close?(): Promise<void>;
 }
 
-/** Events a window aims at: its copies are what the state holds until the window is passed. */
-const TARGET_EVENTS_PER_WINDOW = 5000;
 /**
  * Past this many events a reply is abandoned and its window asked for in halves, so that the state
  * and the cost of saving it stay bounded whatever a burst brings (what was forwarded is not sent again).
  */
 export const MAX_EVENTS_PER_WINDOW = 20_000;
-const FIRST_WINDOW_SECONDS = 3600;
-/** A quiet tenant's 90-day catch-up takes about a dozen requests. */
-const MAX_WINDOW_SECONDS = 7 * 86_400;
 /** Cycles a one-second window may fail, alone, before it is set aside so that later events flow. */
 export const MAX_WINDOW_FAILURES = 5;
 
-/** Window length that follows the replies: shorter after a big one or a timeout, longer after small ones. */
-class WindowLength {
-  seconds = FIRST_WINDOW_SECONDS;
-
-  afterReply(events: number): void {
-    if (events > TARGET_EVENTS_PER_WINDOW) this.shrink();
-    else if (events < TARGET_EVENTS_PER_WINDOW / 4)
-      this.seconds = Math.min(MAX_WINDOW_SECONDS, this.seconds * 2);
-  }
-
-  shrink(): void {
-    this.seconds = Math.max(1, Math.floor(this.seconds / 2));
-  }
+/**
+ * 5,000 events a window: its copies are what the state holds until the window is passed. Windows
+ * start at an hour and grow to a week, so a quiet tenant's 90-day catch-up takes about a dozen
+ * requests.
+ */
+function reportWindowLength(): WindowLength {
+  return new WindowLength({ firstSeconds: 3600, maxSeconds: 7 * 86_400, targetItems: 5000 });
 }
 
 export class WindowCycle implements FeedCycle {
-  private readonly length = new WindowLength();
+  private readonly length = reportWindowLength();
 
   constructor(
     private readonly env: CycleEnvironment,
@@ -121,10 +111,10 @@ export class WindowCycle implements FeedCycle {
 
 /** The windows from the horizon up to now as units of work, one report request each. */
 class ReportWindows implements Work<TimeWindow> {
-  private cursor: number;
+  private readonly walker: WindowWalker;
 
   constructor(
-    private readonly now: number,
+    now: number,
     private readonly env: CycleEnvironment,
     private readonly state: WindowState,
     private readonly ledger: CopyLedger,
@@ -133,14 +123,11 @@ class ReportWindows implements Work<TimeWindow> {
     private readonly length: WindowLength,
     private readonly report: string,
   ) {
-    this.cursor = state.horizon;
+    this.walker = new WindowWalker(state.horizon, now, length);
   }
 
   take(seconds: number): TimeWindow | undefined {
-    if (this.cursor >= this.now) return undefined;
-    const window = { from: this.cursor, to: Math.min(this.now, this.cursor + seconds) };
-    this.cursor = window.to;
-    return window;
+    return this.walker.take(seconds);
   }
 
   async fetch(window: TimeWindow): Promise<void> {
@@ -161,7 +148,7 @@ class ReportWindows implements Work<TimeWindow> {
       if (!this.env.running()) return;
     }
     this.ledger.completeBefore(window.to);
-    this.length.afterReply(events);
+    this.length.afterReply(events, window.to - window.from);
   }
 
   /** All of it: what was already forwarded is recognised by its copies and not sent again. */
@@ -170,12 +157,7 @@ class ReportWindows implements Work<TimeWindow> {
   }
 
   split(window: TimeWindow): [TimeWindow, TimeWindow] | undefined {
-    if (window.to - window.from <= 1) return undefined;
-    const middle = window.from + Math.floor((window.to - window.from) / 2);
-    return [
-      { from: window.from, to: middle },
-      { from: middle, to: window.to },
-    ];
+    return splitWindow(window);
   }
 
   /**

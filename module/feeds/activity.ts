@@ -3,7 +3,8 @@
  * piece by piece on the engine's window cycle, exactly once by the copies of each event.
  */
 import { collectionConfig, type CollectionConfig } from '../config';
-import type { TimedEvent, TimeWindow } from '../engine/copy-ledger';
+import type { TimedEvent } from '../engine/copy-ledger';
+import type { TimeWindow } from '../engine/time-windows';
 import type { Feed } from '../engine/feed';
 import { WindowCycle, type WindowSource } from '../engine/window-cycle';
 import { WindowState } from '../engine/window-state';

@@ -2,7 +2,8 @@
  * In-memory PRA tenants behind the sources the cycles ask: sessions with listings and details, and
  * a timed activity log. Faults are set per item, as a real tenant's would be, or for the whole tenant.
  */
-import type { TimedEvent, TimeWindow } from '../../module/engine/copy-ledger';
+import type { TimedEvent } from '../../module/engine/copy-ledger';
+import type { TimeWindow } from '../../module/engine/time-windows';
 import type { WindowSource } from '../../module/engine/window-cycle';
 import { EventSerializer } from '../../module/feeds/sessions/event-json';
 import type { SerializedItem } from '../../module/feeds/sessions/events';

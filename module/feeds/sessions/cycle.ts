@@ -6,6 +6,7 @@
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
 import { deliver } from '../../engine/delivery';
 import type { Forwarder } from '../../engine/forwarder';
+import { WindowLength, WindowWalker, type TimeWindow } from '../../engine/time-windows';
 import { AdaptiveSize, runWorkQueue } from '../../engine/work-queue';
 import { PraError } from '../../pra/errors';
 import type { SerializedItem } from './events';
@@ -21,16 +22,20 @@ import type { SessionsConfig } from './config';
  * with a long look-back, days of outage on a busy tenant).
  */
 export const MAX_NEW_SESSIONS_PER_WINDOW = 5000;
-/** Fewer new sessions than this, and the next window is twice as long: a quiet tenant catches up in few listings. */
-const FEW_NEW_SESSIONS = 1000;
 /** No new window is listed while this many sessions are still tracked (failing ones, long running ones). */
 export const MAX_TRACKED = 2 * MAX_NEW_SESSIONS_PER_WINDOW;
-const FIRST_WINDOW_SECONDS = 3600;
+
 /**
- * Windows grow no longer than a day, so that a burst after a quiet spell costs one oversized
- * listing at most (a listing is held whole, about 60 bytes a session).
+ * Listing windows start at an hour and grow no longer than a day, so that a burst after a quiet
+ * spell costs one oversized listing at most (a listing is held whole, about 60 bytes a session).
  */
-const MAX_WINDOW_SECONDS = 86_400;
+function listingWindowLength(): WindowLength {
+  return new WindowLength({
+    firstSeconds: 3600,
+    maxSeconds: 86_400,
+    targetItems: MAX_NEW_SESSIONS_PER_WINDOW,
+  });
+}
 
 interface CycleCounts {
   listed: number;
@@ -38,7 +43,7 @@ interface CycleCounts {
 
 export class SessionCycle implements FeedCycle {
   private readonly batchSize: AdaptiveSize;
-  private windowSeconds = FIRST_WINDOW_SECONDS;
+  private readonly windowLength = listingWindowLength();
 
   constructor(
     private readonly env: CycleEnvironment,
@@ -79,11 +84,14 @@ export class SessionCycle implements FeedCycle {
     counts: CycleCounts,
   ): Promise<void> {
     const fetched = new Set<string>();
+    const walker = new WindowWalker(Math.min(this.state.watermark, now), now, this.windowLength, {
+      atLeastOne: true,
+    });
     let caughtUp = false;
     // At least one window a cycle, whatever is tracked: the sessions tracked are fetched in it, and
     // so get their chance to finish or to be set aside.
     do {
-      caughtUp = await this.listNextWindow(now, counts);
+      caughtUp = await this.listNextWindow(walker, now, counts);
       const listed = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid));
       const pending = setAsideUnusable(listed, this.env, this.state);
       for (const lsid of pending) fetched.add(lsid);
@@ -119,48 +127,48 @@ export class SessionCycle implements FeedCycle {
   }
 
   /**
-   * Lists the sessions of the window after the watermark (and the overlap before it), tracks the
-   * new ones, and moves the watermarks to the window's end at once: a failing session never holds
-   * them back, since it stays tracked. A window with too many new sessions is asked again, shorter.
-   * True once the window reaches now.
+   * Lists the sessions of the next window (and the overlap before it), tracks the new ones, and
+   * moves the watermarks to the window's end at once: a failing session never holds them back,
+   * since it stays tracked. A window with too many new sessions is given back, to be asked again
+   * shorter. True once the windows reach now.
    */
-  private async listNextWindow(now: number, counts: CycleCounts): Promise<boolean> {
-    const from = Math.min(this.state.watermark, now);
-    const start = from - this.config.overlapSeconds;
-    for (;;) {
-      const to = Math.min(now, from + this.windowSeconds);
-      // The watermark moves to `to` (this cycle's now at most): the next window overlaps what PRA
-      // showed past it, and what it showed twice is known.
-      const fresh = await this.listNew(start, to >= now ? undefined : Math.max(to, start + 1), to - from);
-      if (fresh === undefined) continue;
+  private async listNextWindow(walker: WindowWalker, now: number, counts: CycleCounts): Promise<boolean> {
+    for (let window = walker.take(); window !== undefined; window = walker.take()) {
+      const fresh = await this.listNew(window, walker.reachesEnd(window));
+      if (fresh === undefined) {
+        walker.giveBack(window);
+        continue;
+      }
       for (const lsid of fresh) this.state.track(lsid, now);
-      this.state.advanceTo(to, this.config.overlapSeconds);
+      // The next window overlaps what PRA showed past the watermark, and what it showed twice is known.
+      this.state.advanceTo(window.to, this.config.overlapSeconds);
       this.env.delivery.save();
       counts.listed += fresh.length;
-      if (fresh.length < FEW_NEW_SESSIONS && to < now) {
-        this.windowSeconds = Math.min(MAX_WINDOW_SECONDS, this.windowSeconds * 2);
-      }
-      return to >= now;
+      this.windowLength.afterReply(fresh.length, window.to - window.from);
+      return walker.reachesEnd(window);
     }
+    return true;
   }
 
   /**
-   * The sessions of the window not yet known, or undefined after shortening a window that held too
-   * many (`span`: its length past the watermark, the part that can shrink).
+   * The sessions of the window not yet known, or undefined when the window held too many (or its
+   * listing was too large) and the length was shortened for it. The last window asks up to PRA's
+   * own now.
    */
-  private async listNew(from: number, to: number | undefined, span: number): Promise<string[] | undefined> {
+  private async listNew(window: TimeWindow, last: boolean): Promise<string[] | undefined> {
+    const span = window.to - window.from;
+    const start = window.from - this.config.overlapSeconds;
     let listed: string[];
     try {
-      listed = await this.listWindow(from, to);
+      listed = await this.listWindow(start, last ? undefined : Math.max(window.to, start + 1));
     } catch (error) {
       if (!(error instanceof PraError && error.kind === 'too_large' && span > 1)) throw error;
-      this.windowSeconds = Math.max(1, Math.floor(span / 8));
+      this.windowLength.shrink(span);
       return undefined;
     }
     const fresh = listed.filter((lsid) => this.state.isNew(lsid));
     if (fresh.length <= MAX_NEW_SESSIONS_PER_WINDOW || span <= 1) return fresh;
-    // Shortened in proportion, to about half the bound: one more listing, not a halving series.
-    this.windowSeconds = Math.max(1, Math.floor((span * MAX_NEW_SESSIONS_PER_WINDOW) / (2 * fresh.length)));
+    this.windowLength.afterReply(fresh.length, span);
     return undefined;
   }
 
