@@ -8,6 +8,7 @@ import { CopyLedger, type CopyReceipt, type TimedEvent } from './copy-ledger';
 import type { CycleEnvironment, FeedCycle } from './feed';
 import { deliver } from './delivery';
 import type { Forwarder } from './forwarder';
+import { FailureCharger } from './failure-charger';
 import { isoSeconds } from './python-checkpoint';
 import type { WindowState } from './window-state';
 import { splitWindow, WindowLength, WindowWalker, type TimeWindow } from './time-windows';
@@ -112,6 +113,7 @@ export class WindowCycle implements FeedCycle {
 /** The windows from the horizon up to now as units of work, one report request each. */
 class ReportWindows implements Work<TimeWindow> {
   private readonly walker: WindowWalker;
+  private readonly failures: FailureCharger<TimeWindow>;
 
   constructor(
     now: number,
@@ -124,6 +126,7 @@ class ReportWindows implements Work<TimeWindow> {
     private readonly report: string,
   ) {
     this.walker = new WindowWalker(state.horizon, now, length);
+    this.failures = windowFailureCharger(env, state, report);
   }
 
   take(seconds: number): TimeWindow | undefined {
@@ -161,48 +164,57 @@ class ReportWindows implements Work<TimeWindow> {
   }
 
   /**
-   * One second of the report keeps failing while PRA answers. Later windows wait for it, so that the
-   * watermark and the state stay where they are; after MAX_WINDOW_FAILURES cycles it is set aside
-   * (its events are lost, and said so) rather than blocking the feed forever. PRA's window end is
-   * inclusive, so a one-second window holds the next second too: the culprit may be that one, which
-   * is then retried, and set aside, on its own. A window the watermark has passed (re-read only for
-   * late events) never blocks.
+   * One second of the report keeps failing while PRA answers: charged (see windowFailureCharger).
+   * PRA's window end is inclusive, so a one-second window holds the next second too: the culprit
+   * may be that one, which is then retried, and set aside, on its own. A window the watermark has
+   * passed (re-read only for late events) never blocks.
    */
   charge(window: TimeWindow, error: PraError): boolean {
-    const when = `${isoSeconds(window.from)} to ${isoSeconds(window.to)}`;
     if (window.to <= this.state.watermark) {
       this.env.log(
-        `The ${this.report} report from ${when}, read again for late events, failed (${error.message}); skipped`,
+        `The ${this.report} report from ${span(window)}, read again for late events, failed (${error.message}); skipped`,
         'warning',
       );
       return true;
     }
-    const setAside = this.state.recordFailure(
-      window.from,
-      window.to,
-      error.message,
-      MAX_WINDOW_FAILURES,
-      this.env.now(),
-    );
-    this.env.delivery.save();
-    if (!setAside) {
-      this.env.log(
-        `The ${this.report} report from ${when} failed (${error.message}); it will be asked again next cycle`,
-        'warning',
-      );
-      return false;
-    }
-    this.ledger.completeBefore(window.to);
-    this.env.metrics.errors.inc({ kind: 'set_aside' });
-    this.env.log(
-      `The ${this.report} report from ${when} failed ${MAX_WINDOW_FAILURES} cycles in a row and is set aside: its events ` +
-        `are not forwarded, later ones go on. Last error: ${error.message}`,
-      'error',
-    );
-    return true;
+    const setAside = this.failures.charge(window, error.message);
+    if (setAside) this.ledger.completeBefore(window.to);
+    return setAside;
   }
 
   probe(): Promise<void> {
     return this.source.probe();
   }
+}
+
+function span(window: TimeWindow): string {
+  return `${isoSeconds(window.from)} to ${isoSeconds(window.to)}`;
+}
+
+/**
+ * A failing window is retried on later cycles, and later windows wait for it, so that the watermark
+ * and the state stay where they are; after MAX_WINDOW_FAILURES cycles it is set aside (its events
+ * are lost, and said so) rather than blocking the feed forever.
+ */
+function windowFailureCharger(
+  env: CycleEnvironment,
+  state: WindowState,
+  report: string,
+): FailureCharger<TimeWindow> {
+  const book = {
+    recordFailure: (window: TimeWindow, error: string, max: number, now: number) =>
+      state.recordFailure(window.from, window.to, error, max, now),
+  };
+  return new FailureCharger(
+    env,
+    book,
+    {
+      retried: (window, reason) =>
+        `The ${report} report from ${span(window)} failed (${reason}); it will be asked again next cycle`,
+      setAside: (window, reason, maxFailures) =>
+        `The ${report} report from ${span(window)} failed ${maxFailures} cycles in a row and is set aside: its events ` +
+        `are not forwarded, later ones go on. Last error: ${reason}`,
+    },
+    MAX_WINDOW_FAILURES,
+  );
 }

@@ -4,6 +4,7 @@
  * that fails has its failure counted, and is set aside after `maxFailures` cycles. A session whose
  * id cannot even be asked for is set aside before any batch is made.
  */
+import { FailureCharger, type FailureWording } from '../../engine/failure-charger';
 import type { CycleEnvironment } from '../../engine/feed';
 import type { Forwarder } from '../../engine/forwarder';
 import type { Work } from '../../engine/work-queue';
@@ -34,32 +35,43 @@ export function unusableLsid(lsid: string): string | undefined {
 
 /**
  * The ids of `lsids` that can be asked for. The others are set aside at once, with an error log
- * each, through the state's usual set-aside: no retry could ever fetch them, and a batch holding
- * one would fail for its neighbours too.
+ * each, through the usual set-aside: no retry could ever fetch them, and a batch holding one would
+ * fail for its neighbours too.
  */
-export function setAsideUnusable(lsids: string[], env: CycleEnvironment, state: SessionsState): string[] {
-  const usable: string[] = [];
-  let setAside = 0;
-  for (const lsid of lsids) {
+export function setAsideUnusable(lsids: string[], charger: FailureCharger<string>): string[] {
+  return lsids.filter((lsid) => {
     const reason = unusableLsid(lsid);
-    if (reason === undefined) {
-      usable.push(lsid);
-      continue;
-    }
-    state.recordFailure(lsid, `PRA listed an id that cannot be asked for: ${reason}`, 1, env.now());
-    setAside += 1;
-    env.metrics.errors.inc({ kind: 'set_aside' });
-    env.log(
-      `Session ${preview(lsid)} set aside at once: PRA listed an id that cannot be asked for (${reason}). ` +
-        `The other sessions go on; it stays listed under set_aside in ${state.path}.`,
-      'error',
-    );
-  }
-  if (setAside > 0) env.delivery.save();
-  return usable;
+    if (reason !== undefined)
+      charger.charge(lsid, `PRA listed an id that cannot be asked for (${reason})`, 1);
+    return reason === undefined;
+  });
 }
 
-/** The id quoted, its control characters escaped, an absurd length cut. */
+/** The session feed's failures: its state's book, in its words. */
+export function sessionFailureCharger(
+  env: CycleEnvironment,
+  state: SessionsState,
+  maxFailures: number,
+): FailureCharger<string> {
+  const book = {
+    recordFailure: (lsid: string, error: string, max: number, now: number) =>
+      state.recordFailure(lsid, error, max, now) === 'set-aside',
+  };
+  return new FailureCharger(env, book, sessionWording(state.path), maxFailures);
+}
+
+function sessionWording(statePath: string): FailureWording<string> {
+  const stays = `it stays listed under set_aside in ${statePath}`;
+  return {
+    retried: (lsid, reason) => `Fetching session ${lsid} failed (${reason}); it will be retried next cycle`,
+    setAside: (lsid, reason, maxFailures) =>
+      maxFailures === 1
+        ? `Session ${preview(lsid)} set aside at once: ${reason}. The other sessions go on; ${stays}.`
+        : `Session ${lsid} set aside after ${maxFailures} failed fetches; its events are not ` +
+          `forwarded and other sessions go on. Last error: ${reason}. ${stays[0].toUpperCase()}${stays.slice(1)}.`,
+  };
+}
+
 function preview(lsid: string): string {
   if (lsid.length <= LSID_PREVIEW_LENGTH) return JSON.stringify(lsid);
   return `${JSON.stringify(lsid.slice(0, LSID_PREVIEW_LENGTH))}… (${lsid.length} characters)`;
@@ -78,7 +90,7 @@ export class SessionBatches implements Work<SessionBatch> {
     private readonly state: SessionsState,
     private readonly source: SessionSource,
     private readonly forwarder: Forwarder<SerializedItem, SessionReceipt>,
-    private readonly maxFailures: number,
+    private readonly failures: FailureCharger<string>,
     /** The size of the next fresh batch, as the queue will take it. */
     private readonly batchSize: () => number,
   ) {}
@@ -100,7 +112,7 @@ export class SessionBatches implements Work<SessionBatch> {
       if (!this.env.running()) return;
     }
     for (const lsid of batch.lsids) {
-      if (!batch.returned.has(lsid)) this.recordFailure(lsid, 'PRA did not return this session');
+      if (!batch.returned.has(lsid)) this.failures.charge(lsid, 'PRA did not return this session');
     }
   }
 
@@ -119,26 +131,11 @@ export class SessionBatches implements Work<SessionBatch> {
   }
 
   charge(batch: SessionBatch, error: PraError): boolean {
-    for (const lsid of batch.lsids) this.recordFailure(lsid, error.message);
+    for (const lsid of batch.lsids) this.failures.charge(lsid, error.message);
     return true;
   }
 
   probe(): Promise<void> {
     return this.source.probe();
-  }
-
-  private recordFailure(lsid: string, reason: string): void {
-    const outcome = this.state.recordFailure(lsid, reason, this.maxFailures, this.env.now());
-    this.env.delivery.save();
-    if (outcome === 'set-aside') {
-      this.env.metrics.errors.inc({ kind: 'set_aside' });
-      this.env.log(
-        `Session ${lsid} set aside after ${this.maxFailures} failed fetches; its events are not ` +
-          `forwarded and other sessions go on. Last error: ${reason}. It stays listed under set_aside in ${this.state.path}.`,
-        'error',
-      );
-    } else {
-      this.env.log(`Fetching session ${lsid} failed (${reason}); it will be retried next cycle`, 'warning');
-    }
   }
 }

@@ -3,6 +3,7 @@
  * in `lsids` batches, push their events as they are parsed, commit each session's progress once the
  * intake accepted it; window after window until the listings reach now.
  */
+import type { FailureCharger } from '../../engine/failure-charger';
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
 import { deliver } from '../../engine/delivery';
 import type { Forwarder } from '../../engine/forwarder';
@@ -10,7 +11,7 @@ import { WindowLength, WindowWalker, type TimeWindow } from '../../engine/time-w
 import { AdaptiveSize, runWorkQueue } from '../../engine/work-queue';
 import { PraError } from '../../pra/errors';
 import type { SerializedItem } from './events';
-import { SessionBatches, setAsideUnusable } from './batches';
+import { sessionFailureCharger, SessionBatches, setAsideUnusable } from './batches';
 import { SessionLedger, type SessionReceipt } from './ledger';
 import type { SessionSource } from './source';
 import type { SessionsState } from './state';
@@ -44,6 +45,7 @@ interface CycleCounts {
 export class SessionCycle implements FeedCycle {
   private readonly batchSize: AdaptiveSize;
   private readonly windowLength = listingWindowLength();
+  private readonly failures: FailureCharger<string>;
 
   constructor(
     private readonly env: CycleEnvironment,
@@ -52,6 +54,7 @@ export class SessionCycle implements FeedCycle {
     private readonly source: SessionSource & { close?(): Promise<void> },
   ) {
     this.batchSize = new AdaptiveSize(config.sessionsPerRequest);
+    this.failures = sessionFailureCharger(env, state, config.maxSessionFailures);
   }
 
   async run(): Promise<void> {
@@ -93,7 +96,7 @@ export class SessionCycle implements FeedCycle {
     do {
       caughtUp = await this.listNextWindow(walker, now, counts);
       const listed = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid));
-      const pending = setAsideUnusable(listed, this.env, this.state);
+      const pending = setAsideUnusable(listed, this.failures);
       for (const lsid of pending) fetched.add(lsid);
       const batches = new SessionBatches(
         pending,
@@ -101,7 +104,7 @@ export class SessionCycle implements FeedCycle {
         this.state,
         this.source,
         forwarder,
-        this.config.maxSessionFailures,
+        this.failures,
         () => this.batchSize.value,
       );
       try {
