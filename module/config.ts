@@ -19,6 +19,8 @@ export interface CollectionConfig {
   overlapSeconds: number;
   requestTimeoutMs: number;
   requestsPerSecond: number;
+  /** This trigger's share of the API account's hourly budget. */
+  requestsPerHour: number;
 }
 
 /**
@@ -76,6 +78,7 @@ export function collectionConfig(
     overlapSeconds: fixed.overlapSeconds ?? args.number('overlap_seconds'),
     requestTimeoutMs: args.number('request_timeout') * 1000,
     requestsPerSecond: fixed.requestsPerSecond ?? args.number('requests_per_second'),
+    requestsPerHour: args.number('max_requests_per_hour'),
   };
 }
 

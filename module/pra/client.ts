@@ -34,6 +34,10 @@ export interface PraClientOptions {
   timeoutMs: number;
   /** Client-side rate limit across all calls of this client. */
   requestsPerSecond: number;
+  /** Ceiling on this client's requests in any hour, token calls included; none by default. */
+  requestsPerHour?: number;
+  /** The hourly ceiling is reached: the next request waits (see RateLimiter). */
+  onHourSpent?: (info: { perHour: number; waitMs: number }) => void;
   /** Attempts per call, the first included. Default 5. */
   maxAttempts?: number;
   /** Cap on one backoff wait, Retry-After included. Default 30000. */
@@ -101,7 +105,14 @@ export class PraClient {
       this.maxRetryDelayMs,
       true,
     );
-    this.limiter = new RateLimiter(options.requestsPerSecond);
+    this.limiter = new RateLimiter(
+      {
+        perSecond: options.requestsPerSecond,
+        perHour: options.requestsPerHour,
+        onHourSpent: options.onHourSpent,
+      },
+      this.clock,
+    );
     this.tokens = new TokenSource(
       () => this.withRetries('token', () => this.requestToken()),
       () => this.clock.now(),

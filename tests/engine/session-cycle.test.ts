@@ -21,6 +21,7 @@ function config(overrides: Partial<SessionsConfig> = {}): SessionsConfig {
     overlapSeconds: 300,
     requestTimeoutMs: 1000,
     requestsPerSecond: 100,
+    requestsPerHour: 10_000,
     liveSessions: true,
     sessionsPerRequest: 10,
     maxSessionFailures: 3,

@@ -147,6 +147,7 @@ describe('trigger arguments without the schema defaults', () => {
       max_session_failures: 5,
       request_timeout: 120,
       requests_per_second: 10,
+      max_requests_per_hour: 8000,
     };
     expect(configure(complete).sessionsPerRequest).toBe(50);
     expect(() => configure({ ...complete, sessions_per_request: undefined })).toThrow(

@@ -7,42 +7,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MIN_BYTES_PER_SECOND, type ReportBody } from '../../module/pra/body';
 import { PraClient } from '../../module/pra/client';
-import type { Clock } from '../../module/pra/clock';
+import { ManualClock } from '../support/manual-clock';
 import { PraError } from '../../module/pra/errors';
 import { parseBaseUrl } from '../../module/pra/url';
 
 const TIMEOUT_MS = 5000;
 const PRELUDE = '<?xml version="1.0"?><vault_account_activity_list>';
-
-/** Time that moves only when told to, firing the timers it passes. */
-class ManualClock implements Clock {
-  private time = 0;
-  private timers: Array<{ at: number; callback: () => void; live: boolean }> = [];
-
-  now = (): number => this.time;
-
-  setTimer = (callback: () => void, ms: number): (() => void) => {
-    const timer = { at: this.time + ms, callback, live: true };
-    this.timers.push(timer);
-    return () => {
-      timer.live = false;
-    };
-  };
-
-  get pendingTimers(): number {
-    return this.timers.filter((timer) => timer.live).length;
-  }
-
-  advance(ms: number): void {
-    this.time += ms;
-    const due = this.timers.filter((timer) => timer.live && timer.at <= this.time);
-    for (const timer of due.sort((a, b) => a.at - b.at)) {
-      timer.live = false;
-      timer.callback();
-    }
-    this.timers = this.timers.filter((timer) => timer.live);
-  }
-}
 
 /** A PRA whose token endpoint answers at once and whose report replies send what `drip` is given. */
 class TricklingPra {
