@@ -25,6 +25,7 @@ function config(overrides: Partial<SessionsConfig> = {}): SessionsConfig {
     liveSessions: true,
     sessionsPerRequest: 10,
     maxSessionFailures: 3,
+    runningSessionMaxDelaySeconds: 600,
     ...overrides,
   };
 }
@@ -244,6 +245,35 @@ describe('the session cycle', () => {
     await cycle.run();
     expect(env.intake.accepted).toEqual(tenant.expected());
     expect(saved(env).seen.live).toBe(live.end);
+  });
+
+  it('asks for a running session again after a third of its age, within the bound, and at once when it ends', async () => {
+    const tenant = new FakeSessionTenant();
+    const old = tenant.add({ lsid: 'old', start: NOW - 3 * HOUR, end: null, events: 3 });
+    const young = tenant.add({ lsid: 'young', start: NOW - 30, end: null, events: 1 });
+    const { env, cycle } = start(tenant);
+    const fetches = (lsid: string): number => tenant.fetches.filter((lsids) => lsids.includes(lsid)).length;
+    await cycle.run();
+    for (let minute = 1; minute <= 8; minute++) {
+      old.events += 1;
+      young.events += 1;
+      env.clock += 60;
+      await cycle.run();
+    }
+    // Three hours old: a third of its age is past the 10-minute bound, less the cycle it may wait.
+    expect(fetches('old')).toBe(1);
+    // Half a minute old: every cycle, then every other one as it ages.
+    expect(fetches('young')).toBeGreaterThanOrEqual(5);
+    env.clock += 60;
+    await cycle.run();
+    expect(fetches('old')).toBe(2);
+    old.end = env.clock;
+    env.clock += 60;
+    await cycle.run();
+    expect(fetches('old')).toBe(3);
+    // Every event of the old session, once, although it was asked for only three times.
+    const ofOld = env.intake.accepted.filter((json) => eventsOf(tenant, ['old']).includes(json));
+    expect(multiset(ofOld)).toEqual(multiset(eventsOf(tenant, ['old'])));
   });
 
   it('catches up a long backlog window by window, never tracking more than a window of new sessions', async () => {

@@ -9,7 +9,7 @@ import type { CycleEnvironment } from '../../engine/feed';
 import type { Forwarder } from '../../engine/forwarder';
 import type { Work } from '../../engine/work-queue';
 import type { PraError } from '../../pra/errors';
-import type { SerializedItem } from './events';
+import type { ReportSessionEnd, SerializedItem } from './events';
 import type { SessionReceipt } from './ledger';
 import type { SessionSource } from './source';
 import type { SessionsState } from './state';
@@ -93,6 +93,8 @@ export class SessionBatches implements Work<SessionBatch> {
     private readonly failures: FailureCharger<string>,
     /** The size of the next fresh batch, as the queue will take it. */
     private readonly batchSize: () => number,
+    /** Each session a reply completed, as it is read. */
+    private readonly onSession: (end: ReportSessionEnd) => void = () => undefined,
   ) {}
 
   take(size: number): SessionBatch | undefined {
@@ -106,7 +108,10 @@ export class SessionBatches implements Work<SessionBatch> {
     this.source.expect?.(this.pending.slice(0, this.batchSize()));
     for await (const item of items) {
       if (item.kind === 'event') this.env.metrics.collectedEvents.inc();
-      else batch.returned.add(item.lsid);
+      else {
+        batch.returned.add(item.lsid);
+        this.onSession(item);
+      }
       await this.forwarder.add(item);
       // On a stop, what was parsed is still pushed (within the grace); nothing is charged.
       if (!this.env.running()) return;

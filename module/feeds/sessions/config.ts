@@ -8,6 +8,7 @@ export function configureSessions(credentials: PraCredentials, args: ArgumentRea
     liveSessions: args.boolean('live_sessions'),
     sessionsPerRequest: args.number('sessions_per_request'),
     maxSessionFailures: args.number('max_session_failures'),
+    runningSessionMaxDelaySeconds: args.number('running_session_max_delay_seconds'),
   };
 }
 

@@ -10,9 +10,10 @@ import type { Forwarder } from '../../engine/forwarder';
 import { WindowLength, WindowWalker, type TimeWindow } from '../../engine/time-windows';
 import { AdaptiveSize, runWorkQueue } from '../../engine/work-queue';
 import { PraError } from '../../pra/errors';
-import type { SerializedItem } from './events';
+import type { ReportSessionEnd, SerializedItem } from './events';
 import { sessionFailureCharger, SessionBatches, setAsideUnusable } from './batches';
 import { SessionLedger, type SessionReceipt } from './ledger';
+import { RunningSchedule } from './running-schedule';
 import type { SessionSource } from './source';
 import type { SessionsState } from './state';
 import type { SessionsConfig } from './config';
@@ -46,6 +47,9 @@ export class SessionCycle implements FeedCycle {
   private readonly batchSize: AdaptiveSize;
   private readonly windowLength = listingWindowLength();
   private readonly failures: FailureCharger<string>;
+  private readonly schedule: RunningSchedule;
+  /** Sessions the closed listings of this cycle named: ended, so fetched now whatever their schedule. */
+  private endedNow = new Set<string>();
 
   constructor(
     private readonly env: CycleEnvironment,
@@ -55,6 +59,7 @@ export class SessionCycle implements FeedCycle {
   ) {
     this.batchSize = new AdaptiveSize(config.sessionsPerRequest);
     this.failures = sessionFailureCharger(env, state, config.maxSessionFailures);
+    this.schedule = new RunningSchedule(config.frequencySeconds, config.runningSessionMaxDelaySeconds);
   }
 
   async run(): Promise<void> {
@@ -63,6 +68,7 @@ export class SessionCycle implements FeedCycle {
       this.env.log(`Session ${lsid} given up: it is older than PRA's 90-day retention`, 'warning');
     }
     this.batchSize.nextCycle();
+    this.endedNow = new Set();
     const counts: CycleCounts = { listed: 0 };
     const ledger = new SessionLedger(this.state, (message) => this.env.log(message, 'warning'));
     const { forwarded, abandoned } = await deliver(this.env, ledger, (forwarder) =>
@@ -95,8 +101,8 @@ export class SessionCycle implements FeedCycle {
     // so get their chance to finish or to be set aside.
     do {
       caughtUp = await this.listNextWindow(walker, now, counts);
-      const listed = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid));
-      const pending = setAsideUnusable(listed, this.failures);
+      const due = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid) && this.isDue(lsid, now));
+      const pending = setAsideUnusable(due, this.failures);
       for (const lsid of pending) fetched.add(lsid);
       const batches = new SessionBatches(
         pending,
@@ -106,6 +112,7 @@ export class SessionCycle implements FeedCycle {
         forwarder,
         this.failures,
         () => this.batchSize.value,
+        (end) => this.sessionRead(end, now),
       );
       try {
         await runWorkQueue(batches, () => this.batchSize.value, {
@@ -175,9 +182,20 @@ export class SessionCycle implements FeedCycle {
     return undefined;
   }
 
+  /** Whether a tracked session is to be fetched now: not running, ended, or its schedule says so. */
+  private isDue(lsid: string, now: number): boolean {
+    return this.endedNow.has(lsid) || this.schedule.isDue(lsid, now);
+  }
+
+  private sessionRead(end: ReportSessionEnd, now: number): void {
+    if (end.endTime === null) this.schedule.fetched(end.lsid, end.startTime, now);
+    else this.schedule.forget(end.lsid);
+  }
+
   /** Closed sessions that ended in the window and, following running sessions, those that started in it. */
   private async listWindow(from: number, to: number | undefined): Promise<string[]> {
     const closed = await this.source.list({ field: 'end', from, to });
+    for (const lsid of closed) this.endedNow.add(lsid);
     if (!this.config.liveSessions) return closed;
     const started = await this.source.list({ field: 'start', from, to });
     return [...new Set([...closed, ...started])];
