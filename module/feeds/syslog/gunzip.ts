@@ -7,36 +7,101 @@
  * Node's zlib still drops the output of the one call in which it finds the corruption: at most
  * one output chunk (16 KiB) before the point of detection. Deflate has no check per block, so
  * that output is suspect anyway.
+ *
+ * The output collected is bounded too: deflate inflates a slice up to a thousand times (a run of
+ * one byte), so zlib is paused once MAX_HELD_OUTPUT_BYTES wait, and resumed once they are taken.
  */
 import { createGunzip, type Gunzip } from 'node:zlib';
 
-/** Input written to zlib at once; bounds the output held in memory to two slices' worth. */
+/** Input written to zlib at once. */
 const INPUT_SLICE_BYTES = 16 * 1024;
+/** Output collected before zlib is paused; what is held is about twice this at most. */
+export const MAX_HELD_OUTPUT_BYTES = 1024 * 1024;
 
 /** Starts writing to zlib; `done` is called once zlib has processed what was written. */
 type Operation = (done: (err?: Error | null) => void) => void;
+
+/** What a gunzip held; for the tests of its bound. */
+export interface GunzipStats {
+  peakHeldBytes: number;
+}
 
 /**
  * The decompressed bytes of `source`, a gzip file (several concatenated gzip streams are read one
  * after the other, as gunzip does). Throws zlib's error once the bytes before it are yielded.
  */
-export async function* gunzip(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+export async function* gunzip(
+  source: AsyncIterable<Buffer>,
+  stats: GunzipStats = { peakHeldBytes: 0 },
+): AsyncGenerator<Buffer, void, undefined> {
   const inflater = createGunzip();
-  const output: Buffer[] = [];
-  inflater.on('data', (chunk: Buffer) => output.push(chunk));
+  const output = new HeldOutput(inflater, stats);
   // One slice is decompressed (in the thread pool) while the output of the one before is being
   // consumed, so that zlib and the consumer work at the same time.
   let inFlight: Promise<Error | undefined> = Promise.resolve(undefined);
   try {
     for await (const operation of operations(inflater, source)) {
-      const failure = await inFlight;
-      const ready = output.splice(0);
-      if (failure === undefined && operation !== undefined) inFlight = settle(inflater, operation);
+      let outcome = await output.fullOr(inFlight);
+      while (outcome === 'full') {
+        yield* output.take();
+        outcome = await output.fullOr(inFlight);
+      }
+      const ready = output.take();
+      if (outcome.failure === undefined && operation !== undefined) inFlight = settle(inflater, operation);
       yield* ready;
-      if (failure !== undefined) throw failure;
+      if (outcome.failure !== undefined) throw outcome.failure;
     }
   } finally {
     inflater.destroy();
+  }
+}
+
+/** zlib's output, collected as it comes; zlib is paused while too much of it waits. */
+class HeldOutput {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private onFull: (() => void) | undefined;
+
+  constructor(
+    private readonly inflater: Gunzip,
+    private readonly stats: GunzipStats,
+  ) {
+    inflater.on('data', (chunk: Buffer) => this.add(chunk));
+  }
+
+  /** Waits for the operation to be done, or for the output to fill first. */
+  fullOr(operation: Promise<Error | undefined>): Promise<'full' | { failure: Error | undefined }> {
+    if (this.isFull()) return Promise.resolve('full');
+    return new Promise((resolve) => {
+      this.onFull = () => resolve('full');
+      void operation.then((failure) => resolve({ failure }));
+    }).finally(() => {
+      this.onFull = undefined;
+    }) as Promise<'full' | { failure: Error | undefined }>;
+  }
+
+  /** The output so far; zlib goes on if it was paused. */
+  take(): Buffer[] {
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.bytes = 0;
+    if (this.inflater.isPaused()) this.inflater.resume();
+    return chunks;
+  }
+
+  private add(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    this.stats.peakHeldBytes = Math.max(this.stats.peakHeldBytes, this.bytes);
+    if (this.isFull()) {
+      // Paused, zlib's push() reports back-pressure, and zlib waits before inflating more.
+      this.inflater.pause();
+      this.onFull?.();
+    }
+  }
+
+  private isFull(): boolean {
+    return this.bytes >= MAX_HELD_OUTPUT_BYTES;
   }
 }
 

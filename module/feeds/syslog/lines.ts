@@ -4,10 +4,17 @@
  *
  * Lines stay bytes: PRA cuts a long message into segments, one per line, possibly in the middle of
  * a multi-byte UTF-8 character, so text is only decoded once the segments are joined again.
+ *
+ * Syslog text never holds a NUL byte. A run of them is what an unclean shutdown leaves where the
+ * file's last writes were lost (often in the middle of a line, the next line written after the
+ * reboot following the run), or what a disk fault leaves: a line is what follows its last NUL byte.
+ * A binary file read this way gives lines that are not PRA records, which the reader skips; a
+ * member is never skipped for its bytes.
  */
 
 const LINE_FEED = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
+const NUL = 0x00;
 
 /**
  * Longest line kept, in bytes. PRA cuts its syslog messages into segments of about 1 KB, so a real
@@ -24,6 +31,10 @@ export class LineSplitter {
   private overlong = false;
   /** 1-based number of the line in progress. */
   private lineNumber = 1;
+  /** Whether the line in progress held a NUL byte, so that such lines are counted once each. */
+  private lineHadNul = false;
+  /** Lines that held NUL bytes, read from after the last of them. */
+  linesWithNul = 0;
 
   constructor(
     /** Called once per line over MAX_LINE_BYTES, which is skipped. */
@@ -37,13 +48,27 @@ export class LineSplitter {
    */
   push(chunk: Buffer): Buffer[] {
     const lines: Buffer[] = [];
+    // One search of the whole chunk: almost every chunk has no NUL, and is cut without looking again.
+    const hasNul = chunk.indexOf(NUL) !== -1;
     let start = 0;
     for (let end = chunk.indexOf(LINE_FEED); end !== -1; end = chunk.indexOf(LINE_FEED, start)) {
-      const line = this.finishLine(chunk.subarray(start, end));
-      if (line !== undefined) lines.push(line);
+      if (hasNul || this.partialBytes > 0 || this.overlong) {
+        const bytes = chunk.subarray(start, end);
+        const line = this.finishLine(hasNul ? this.afterNul(bytes) : bytes);
+        if (line !== undefined) lines.push(line);
+      } else if (end - start > this.maxLineBytes) {
+        this.onLineTooLong(this.lineNumber++);
+      } else {
+        // The usual line, whole within the chunk: one view of it, nothing else made.
+        lines.push(chunk.subarray(start, end > start && chunk[end - 1] === CARRIAGE_RETURN ? end - 1 : end));
+        this.lineNumber++;
+      }
       start = end + 1;
     }
-    if (start < chunk.length) this.keep(chunk.subarray(start));
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.keep(hasNul ? this.afterNul(rest) : rest);
+    }
     return lines;
   }
 
@@ -58,14 +83,29 @@ export class LineSplitter {
     return this.lineNumber;
   }
 
+  /** What follows the last NUL byte of `bytes`; the line in progress before it is dropped. */
+  private afterNul(bytes: Buffer): Buffer {
+    const at = bytes.lastIndexOf(NUL);
+    if (at === -1) return bytes;
+    if (!this.lineHadNul) {
+      this.lineHadNul = true;
+      this.linesWithNul++;
+    }
+    this.partial = [];
+    this.partialBytes = 0;
+    this.overlong = false;
+    return bytes.subarray(at + 1);
+  }
+
   private keep(bytes: Buffer): void {
-    if (this.overlong) return;
+    if (this.overlong || bytes.length === 0) return;
     if (this.partialBytes + bytes.length > this.maxLineBytes) {
       this.startSkipping();
       return;
     }
-    // A copy: the chunk's memory would otherwise be kept alive by the view.
-    this.partial.push(Buffer.from(bytes));
+    // A copy when the bytes are a small part of their chunk, which the view would keep alive; a
+    // chunk that is all of this line (a long line spans many) is kept as it is.
+    this.partial.push(bytes.buffer.byteLength > 2 * bytes.length ? Buffer.from(bytes) : bytes);
     this.partialBytes += bytes.length;
   }
 
@@ -76,6 +116,7 @@ export class LineSplitter {
     this.partial = [];
     this.partialBytes = 0;
     this.overlong = false;
+    this.lineHadNul = false;
     this.lineNumber++;
     if (overlong) return undefined;
     const end =

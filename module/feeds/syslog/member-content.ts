@@ -5,11 +5,6 @@
 
 /** Enough for every signature below. */
 export const SIGNATURE_BYTES = 6;
-/**
- * Text is told from binary content by a NUL byte in its first bytes, as git and grep do: syslog
- * text never holds one, and binary formats (and compressed data of any kind) hold one very early.
- */
-export const TEXT_CHECK_BYTES = 8192;
 
 const GZIP = [0x1f, 0x8b];
 
@@ -27,7 +22,11 @@ const UNSUPPORTED_SIGNATURES: readonly { name: string; bytes: readonly number[] 
 
 export type MemberFormat =
   | { readonly kind: 'gzip' }
-  /** Not compressed in a way we know: text, unless its first bytes say binary. */
+  /**
+   * Not compressed in a way we know: read as text, line by line. Binary content is not refused for
+   * its bytes: an unclean shutdown leaves a run of NUL bytes in a text file, and the lines after it
+   * are worth reading; the lines of a binary file are not PRA records, and are skipped one by one.
+   */
   | { readonly kind: 'plain' }
   | { readonly kind: 'unsupported'; readonly name: string };
 
@@ -36,11 +35,6 @@ export function detectFormat(head: Uint8Array): MemberFormat {
   if (startsWith(head, GZIP)) return { kind: 'gzip' };
   const unsupported = UNSUPPORTED_SIGNATURES.find((signature) => startsWith(head, signature.bytes));
   return unsupported === undefined ? { kind: 'plain' } : { kind: 'unsupported', name: unsupported.name };
-}
-
-/** `head`: the first TEXT_CHECK_BYTES bytes of the (decompressed) content, or all of it if shorter. */
-export function looksBinary(head: Uint8Array): boolean {
-  return head.subarray(0, TEXT_CHECK_BYTES).includes(0);
 }
 
 function startsWith(head: Uint8Array, bytes: readonly number[]): boolean {

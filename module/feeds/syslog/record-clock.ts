@@ -15,7 +15,12 @@ import type { SyslogRecord } from './records';
  */
 export const DISORDER_SECONDS = 60;
 /** Untimed records held until the archive's first timed one; past it, they are counted, not forwarded. */
-const MAX_LEADING_UNTIMED = 1000;
+export const MAX_LEADING_UNTIMED = 1000;
+/**
+ * The same bound on their payloads' length: a record may be 4 MiB (MAX_RECORD_BYTES), and a
+ * thousand of them would not fit in the image's heap.
+ */
+export const MAX_LEADING_UNTIMED_CHARS = 8 * 1024 * 1024;
 /**
  * The watermark follows the oldest of the latest timed records, so that one odd `when` (a clock
  * jump, an event logged about the future) cannot pull it ahead of records still to come.
@@ -27,6 +32,7 @@ export class RecordClock {
   unplaced = 0;
   private last: number | undefined;
   private leading: SyslogRecord[] = [];
+  private leadingChars = 0;
   private readonly recent: number[] = [];
 
   /** `now`: the time no watermark may pass. */
@@ -36,8 +42,7 @@ export class RecordClock {
   place(record: SyslogRecord): TimedEvent[] {
     if (record.when === undefined) {
       if (this.last !== undefined) return [event(record, this.last)];
-      if (this.leading.length < MAX_LEADING_UNTIMED) this.leading.push(record);
-      else this.unplaced += 1;
+      this.holdUntimed(record);
       return [];
     }
     this.last = record.when;
@@ -45,7 +50,23 @@ export class RecordClock {
     if (this.recent.length > RECENT_TIMES) this.recent.shift();
     const waiting = this.leading.map((untimed) => event(untimed, record.when as number));
     this.leading = [];
+    this.leadingChars = 0;
     return [...waiting, event(record, record.when)];
+  }
+
+  /** Characters of the payloads waiting for a time: at most MAX_LEADING_UNTIMED_CHARS. */
+  get heldChars(): number {
+    return this.leadingChars;
+  }
+
+  private holdUntimed(record: SyslogRecord): void {
+    const chars = this.leadingChars + record.payload.length;
+    if (this.leading.length < MAX_LEADING_UNTIMED && chars <= MAX_LEADING_UNTIMED_CHARS) {
+      this.leading.push(record);
+      this.leadingChars = chars;
+    } else {
+      this.unplaced += 1;
+    }
   }
 
   /** Every record before this time has been read, as far as the archive's order tells; -Infinity before any. */
@@ -58,6 +79,7 @@ export class RecordClock {
   finish(): void {
     this.unplaced += this.leading.length;
     this.leading = [];
+    this.leadingChars = 0;
   }
 }
 

@@ -2,33 +2,22 @@
  * PRA's audit records out of the lines of its syslog: segments joined back into messages, one
  * record per message, with its event time.
  */
-import { readArchiveLines, type ArchiveWarning } from './archive';
-import { readWhen } from './payload';
-import { parseSegment, type SyslogSegment } from './segment';
+import {
+  readArchiveBatches,
+  type ArchiveWarning,
+  type LineBatch,
+  type RecordsForcedOutWarning,
+} from './archive';
+import { DEFAULT_HOLD_LIMITS, SegmentAssembler, type HoldLimits, type SyslogRecord } from './assembler';
+import { parseSegment } from './segment';
 
-export interface SyslogRecord {
-  /**
-   * The message's payload: its segments joined exactly as they were cut, then decoded as UTF-8
-   * with invalid bytes as U+FFFD.
-   */
-  readonly payload: string;
-  /** The `when` field: the event time in unix seconds; undefined if absent or not a number. */
-  readonly when: number | undefined;
-  /**
-   * False when segments are missing: the record stopped before its last segment (a new message
-   * from its sender, a gap, a changed segment count, a sender silent since) or began after its first.
-   */
-  readonly complete: boolean;
-}
-
-/**
- * A sender writes a message's segments one after the other, within milliseconds. A message that is
- * still waiting for segments when records this much newer have been written will never get them:
- * its sender stopped mid-message. It is emitted incomplete there, at the same place in every
- * download, rather than held as "still being written" until its file rotates away. This stays well
- * within the feed's overlap, so the record is still inside the window when it is emitted.
- */
-export const ABANDONED_AFTER_SECONDS = 300;
+export {
+  ABANDONED_AFTER_SECONDS,
+  DEFAULT_HOLD_LIMITS,
+  MAX_RECORD_BYTES,
+  type HoldLimits,
+  type SyslogRecord,
+} from './assembler';
 
 /** What a read went through; final once the records are exhausted. */
 export interface SyslogReadCounts {
@@ -41,40 +30,64 @@ export interface SyslogReadCounts {
   membersSkipped: number;
   /** Archive members whose data broke off: read up to the break. */
   membersCut: number;
+  /** Archive members not read because their content had been read already in another member. */
+  membersDuplicate: number;
+  /** Archive members read despite a fault of theirs (sizes that disagree, NUL bytes). */
+  membersRepaired: number;
   recordsComplete: number;
   recordsIncomplete: number;
+  /** Of the incomplete records, those emitted early because too much was held (HoldLimits). */
+  recordsForcedOut: number;
   /**
    * Records still waiting for segments when the archive ended, not emitted: the sender is probably
    * writing them, and the next download of the whole archive will hold them whole.
    */
   recordsPendingAtEnd: number;
+  /** Most bytes held at once by records waiting for segments (HoldLimits.maxPendingBytes counts them). */
+  peakPendingBytes: number;
+  /** Most records waiting for segments at once. */
+  peakPendingRecords: number;
+  /** Reading stopped before the archive's end, as `running` asked. */
+  stopped: boolean;
 }
 
-/**
- * A record longer than this is cut there and emitted incomplete. PRA messages are a few KB; the
- * bound keeps a sender that never writes its last segment from growing memory.
- */
-export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+export interface SyslogReadOptions {
+  /**
+   * Asked before each chunk of a member is read (every 64 KiB at most): once it answers false, the
+   * records end there, as if the archive ended (counts.stopped tells). The collector passes its
+   * `running()`, so that SIGTERM takes effect within milliseconds whatever the archive holds.
+   */
+  readonly running?: () => boolean;
+  /** The same, as an AbortSignal. */
+  readonly signal?: AbortSignal;
+  /** Bounds of what waits for segments; the defaults (DEFAULT_HOLD_LIMITS) suit the image. */
+  readonly limits?: Partial<HoldLimits>;
+}
 
 /**
  * The records of the Syslog report at `path`, in the order their last segment was read. `counts`
  * fills as the records are read. Throws as readArchiveLines does; `onWarning` receives what the
- * archive reader skipped.
+ * archive reader skipped or repaired, and the records forced out by the limits.
  */
 export function readSyslogReport(
   path: string,
   onWarning: (warning: ArchiveWarning) => void,
+  options: SyslogReadOptions = {},
 ): { records: AsyncIterable<SyslogRecord>; counts: SyslogReadCounts } {
   const counts = newCounts();
-  const lines = readArchiveLines(path, {
+  const running = (): boolean => {
+    const go = options.signal?.aborted !== true && options.running?.() !== false;
+    if (!go) counts.stopped = true;
+    return go;
+  };
+  const batches = readArchiveBatches(path, {
+    running,
     onWarning(warning) {
-      if (warning.kind === 'member-skipped') counts.membersSkipped++;
-      else if (warning.kind === 'member-cut') counts.membersCut++;
-      else counts.linesSkipped++;
+      countWarning(counts, warning);
       onWarning(warning);
     },
   });
-  return { records: reassembleRecords(lines, counts), counts };
+  return { records: reassembleBatches(batches, counts, { onWarning, limits: options.limits }), counts };
 }
 
 /** Counts at zero, for a reassembleRecords of one's own lines. */
@@ -85,128 +98,115 @@ export function newCounts(): SyslogReadCounts {
     linesSkipped: 0,
     membersSkipped: 0,
     membersCut: 0,
+    membersDuplicate: 0,
+    membersRepaired: 0,
     recordsComplete: 0,
     recordsIncomplete: 0,
+    recordsForcedOut: 0,
     recordsPendingAtEnd: 0,
+    peakPendingBytes: 0,
+    peakPendingRecords: 0,
+    stopped: false,
   };
+}
+
+function countWarning(counts: SyslogReadCounts, warning: ArchiveWarning): void {
+  if (warning.kind === 'member-skipped') counts.membersSkipped++;
+  else if (warning.kind === 'member-cut') counts.membersCut++;
+  else if (warning.kind === 'member-duplicate') counts.membersDuplicate++;
+  else if (warning.kind === 'member-repaired') counts.membersRepaired++;
+  else if (warning.kind === 'line-skipped') counts.linesSkipped++;
+}
+
+export interface ReassemblyOptions {
+  /** Receives a warning for each member in which records were forced out by the limits. */
+  readonly onWarning?: (warning: RecordsForcedOutWarning) => void;
+  readonly limits?: Partial<HoldLimits>;
 }
 
 /** Records out of syslog lines (bytes without the line end), counted in `counts`. */
 export async function* reassembleRecords(
   lines: AsyncIterable<Buffer>,
   counts: SyslogReadCounts,
+  options: ReassemblyOptions = {},
 ): AsyncGenerator<SyslogRecord, void, undefined> {
-  const assembler = new SegmentAssembler();
-  for await (const line of lines) {
-    counts.lines++;
-    const segment = parseSegment(line);
-    if (segment === undefined) {
-      counts.linesUnparsed++;
-      continue;
-    }
-    for (const record of assembler.add(segment)) {
-      if (record.when !== undefined) {
-        for (const abandoned of assembler.abandonedBy(record.when)) {
-          counts.recordsIncomplete++;
-          yield abandoned;
-        }
-      }
-      if (record.complete) counts.recordsComplete++;
-      else counts.recordsIncomplete++;
-      yield record;
-    }
+  async function* oneByOne(): AsyncGenerator<LineBatch, void, undefined> {
+    for await (const line of lines) yield { member: '(lines)', lines: [line] };
   }
-  counts.recordsPendingAtEnd = assembler.pendingCount;
-}
-
-/** A message being joined: consecutive segments of one sender. */
-interface PendingRecord {
-  readonly parts: Buffer[];
-  bytes: number;
-  readonly total: number;
-  /** The index of the segment that continues it. */
-  next: number;
-  /** Whether it began with segment 1: the condition, with reaching `total`, of a complete record. */
-  readonly fromFirst: boolean;
-  /**
-   * The `when` of the first timed record emitted after its latest segment was read: how old the
-   * message is by the archive's own clock. Undefined until such a record comes.
-   */
-  waitingSince: number | undefined;
+  yield* reassembleBatches(oneByOne(), counts, options);
 }
 
 /**
- * Joins the segments of each sender. A sender writes one message's segments in order before the
- * next message, so a segment that does not continue the sender's pending message (a new segment 1,
- * a gap, another total) ends that message: it is emitted incomplete, never glued to another. So
- * does a sender's silence: see ABANDONED_AFTER_SECONDS.
+ * Records out of batches of lines. The lines of a batch are handled without awaiting, so that a
+ * member of lines that are not records costs a loop, not a promise per line.
  */
-class SegmentAssembler {
-  private readonly pending = new Map<string, PendingRecord>();
-
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
-  /** The records this segment finishes, oldest first: at most two. */
-  add(segment: SyslogSegment): SyslogRecord[] {
-    const finished: SyslogRecord[] = [];
-    let record = this.pending.get(segment.sender);
-    if (record === undefined || !continues(record, segment)) {
-      if (record !== undefined) finished.push(toRecord(record, false));
-      record = {
-        parts: [],
-        bytes: 0,
-        total: segment.total,
-        next: segment.index,
-        fromFirst: segment.index === 1,
-        waitingSince: undefined,
-      };
-    }
-    record.waitingSince = undefined;
-    record.next++;
-    record.bytes += segment.payload.length;
-    if (record.next <= record.total) {
-      // Kept beyond this line: a copy, so that the chunk the line is a view of can be freed.
-      record.parts.push(Buffer.from(segment.payload));
-      this.pending.set(segment.sender, record);
-    } else {
-      record.parts.push(segment.payload);
-      this.pending.delete(segment.sender);
-      finished.push(toRecord(record, record.fromFirst));
-    }
-    return finished;
-  }
-
-  /**
-   * The messages abandoned by the time a record dated `when` is emitted: those that have waited for
-   * their next segment since more than ABANDONED_AFTER_SECONDS before it, removed and returned
-   * incomplete, in the order they began. Messages not dated yet are dated `when`.
-   */
-  abandonedBy(when: number): SyslogRecord[] {
-    const abandoned: SyslogRecord[] = [];
-    for (const [sender, record] of this.pending) {
-      record.waitingSince ??= when;
-      if (when - record.waitingSince > ABANDONED_AFTER_SECONDS) {
-        this.pending.delete(sender);
-        abandoned.push(toRecord(record, false));
+async function* reassembleBatches(
+  batches: AsyncIterable<LineBatch>,
+  counts: SyslogReadCounts,
+  options: ReassemblyOptions,
+): AsyncGenerator<SyslogRecord, void, undefined> {
+  const assembler = new SegmentAssembler(options.limits);
+  const forcedOut = new ForcedOutNotes(assembler, { ...DEFAULT_HOLD_LIMITS, ...options.limits }, options);
+  for await (const batch of batches) {
+    forcedOut.enter(batch.member);
+    for (const line of batch.lines) {
+      counts.lines++;
+      const segment = parseSegment(line);
+      if (segment === undefined) {
+        counts.linesUnparsed++;
+        continue;
+      }
+      for (const record of assembler.add(segment)) {
+        if (record.when !== undefined) {
+          for (const abandoned of assembler.abandonedBy(record.when)) {
+            counts.recordsIncomplete++;
+            yield abandoned;
+          }
+        }
+        if (record.complete) counts.recordsComplete++;
+        else counts.recordsIncomplete++;
+        yield record;
       }
     }
-    return abandoned;
+    copyStats(assembler, counts);
   }
+  forcedOut.enter(undefined);
+  copyStats(assembler, counts);
+  counts.recordsPendingAtEnd = assembler.pendingCount;
 }
 
-function continues(record: PendingRecord, segment: SyslogSegment): boolean {
-  return (
-    segment.index === record.next &&
-    segment.total === record.total &&
-    record.bytes + segment.payload.length <= MAX_RECORD_BYTES
-  );
+function copyStats(assembler: SegmentAssembler, counts: SyslogReadCounts): void {
+  counts.recordsForcedOut = assembler.stats.forcedOut;
+  counts.peakPendingBytes = assembler.stats.peakPendingBytes;
+  counts.peakPendingRecords = assembler.stats.peakPendingRecords;
 }
 
-function toRecord(record: PendingRecord, complete: boolean): SyslogRecord {
-  const payload = (record.parts.length === 1 ? record.parts[0] : Buffer.concat(record.parts)).toString(
-    'utf8',
-  );
-  return { payload, when: readWhen(payload), complete };
+/** One warning per member in which the limits forced records out, once the member is read. */
+class ForcedOutNotes {
+  private member: string | undefined;
+  private before = 0;
+
+  constructor(
+    private readonly assembler: SegmentAssembler,
+    private readonly limits: HoldLimits,
+    private readonly options: ReassemblyOptions,
+  ) {}
+
+  /** The lines that follow are of `member` (undefined: there are no more). */
+  enter(member: string | undefined): void {
+    if (member === this.member) return;
+    const forced = this.assembler.stats.forcedOut - this.before;
+    if (forced > 0 && this.member !== undefined) this.warn(this.member, forced);
+    this.member = member;
+    this.before = this.assembler.stats.forcedOut;
+  }
+
+  private warn(member: string, forced: number): void {
+    const mib = Math.round(this.limits.maxPendingBytes / (1024 * 1024));
+    const message =
+      `${member}: ${forced} records were forwarded incomplete, as received, before their last segment: ` +
+      `more than ${this.limits.maxPendingRecords} messages (or ${mib} MiB) were waiting for segments at ` +
+      'once, far more than an appliance writes at a time; the oldest went first. Check what wrote this file';
+    this.options.onWarning?.({ kind: 'records-forced-out', member, records: forced, message });
+  }
 }

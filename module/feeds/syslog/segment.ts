@@ -33,8 +33,15 @@ const HEADER_MAX_BYTES = 512;
 const HEADER =
   /^(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\S+) (\S+) ([^\s[\]:]+)(?:\[(\d+)\])?: ?\d+:(\d+):(\d+):/;
 
+/**
+ * The shortest line HEADER matches (`2025-12-11T0 h B:1:1:1:`): shorter lines are told apart
+ * without decoding them, which matters for a member of millions of short lines that are not PRA's.
+ */
+const MIN_HEADER_BYTES = 23;
+
 /** The segment a line holds, or undefined if the line is not a PRA audit message. */
 export function parseSegment(line: Buffer): SyslogSegment | undefined {
+  if (line.length < MIN_HEADER_BYTES) return undefined;
   // latin1 maps each byte to one character, so the header's length in characters is its length in
   // bytes, whatever bytes the line holds.
   const header = HEADER.exec(line.toString('latin1', 0, HEADER_MAX_BYTES));

@@ -112,16 +112,6 @@ describe('member content', () => {
       { name: 'syslog.3.zst', content: Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x24, 0]) },
       'zstd data',
     ],
-    [
-      'binary content',
-      { name: 'core', content: Buffer.from('ELF\x02\x01\x01\x00\x00garbage') },
-      'binary content',
-    ],
-    [
-      'binary content inside gzip',
-      { name: 'core.gz', content: gzipSync(Buffer.from([1, 0, 2])) },
-      'binary content',
-    ],
     ['an encrypted entry', { name: 'secret.log', content: 'x\n', encrypted: true }, 'encrypted'],
     [
       'a ZIP compression method other than deflate',
@@ -138,6 +128,28 @@ describe('member content', () => {
     expect(warnings[0].message).toContain(member.name);
     expect(warnings[0].message).toContain(reason);
   });
+
+  it.each([
+    ['binary content', 'core', (bytes: Buffer) => bytes],
+    ['binary content inside gzip', 'core.gz', (bytes: Buffer) => gzipSync(bytes)],
+  ])(
+    'reads %s line by line, its lines after a NUL byte kept, instead of skipping it',
+    async (_what, name, encode) => {
+      const binary = Buffer.concat([
+        Buffer.from('ELF\x02\x01\x01\x00\x00garbage\n\x01\x00'),
+        Buffer.from('text\n'),
+      ]);
+      const { lines, warnings } = await readMembers([
+        { name, content: encode(binary), mtime: minute(0) },
+        textMember('syslog', ['still read'], { mtime: minute(1) }),
+      ]);
+      expect(lines).toStrictEqual(['garbage', 'text', 'still read']);
+      expect(warnings).toMatchObject([{ kind: 'member-repaired', member: name }]);
+      expect(warnings[0].message).toBe(
+        `${name}: 2 lines held NUL bytes (left by an unclean shutdown or a disk fault), each read from after its last NUL byte`,
+      );
+    },
+  );
 
   it('skips a nested ZIP archive with a warning naming it', async () => {
     const nested = await zipBytes([textMember('inner.log', ['not read'])]);

@@ -54,3 +54,44 @@ describe('LineSplitter', () => {
     expect(splitter.push(Buffer.from('\n')).map(String)).toStrictEqual(['def']);
   });
 });
+
+describe('NUL bytes', () => {
+  // What an unclean shutdown leaves: the last writes lost as a run of NULs, often in the middle of a
+  // line, and the next line written after the reboot right after the run.
+  const input = Buffer.concat([
+    Buffer.from('before\nhalf a li'),
+    Buffer.alloc(300),
+    Buffer.from('after the reboot\nx\u0000y\u0000z\n\u0000\nlast'),
+  ]);
+
+  it.each([1, 2, 7, 64, 100, input.length])(
+    'reads a line from after its last NUL byte, whatever the chunk size (%i bytes)',
+    (size) => {
+      expect(split(input, size, 1000)).toStrictEqual({
+        lines: ['before', 'after the reboot', 'z', ''],
+        tail: 'last',
+        tooLong: [],
+      });
+    },
+  );
+
+  it('counts the lines that held NUL bytes, once each', () => {
+    const splitter = new LineSplitter(() => undefined);
+    for (let at = 0; at < input.length; at += 3) splitter.push(input.subarray(at, at + 3));
+    expect(splitter.linesWithNul).toBe(3);
+  });
+
+  it('does not count a run of NULs without a line end as a line too long', () => {
+    const tooLong: number[] = [];
+    const splitter = new LineSplitter((line) => tooLong.push(line), 64);
+    for (let i = 0; i < 100; i++) splitter.push(Buffer.alloc(1000));
+    expect(splitter.push(Buffer.from('text\n')).map(String)).toStrictEqual(['text']);
+    expect(tooLong).toStrictEqual([]);
+  });
+
+  it('reads a line after a NUL once a line too long was being skipped', () => {
+    const { lines, tooLong } = split(Buffer.from(`${'l'.repeat(100)}\u0000kept\nnext\n`), 10, 64);
+    expect(lines).toStrictEqual(['kept', 'next']);
+    expect(tooLong).toStrictEqual([1]);
+  });
+});

@@ -8,6 +8,7 @@ import {
   type SyslogRecord,
 } from '../../../module/feeds/syslog/records';
 import type { ArchiveWarning } from '../../../module/feeds/syslog/archive';
+import { RECORD_OVERHEAD_BYTES } from '../../../module/feeds/syslog/assembler';
 import { collect } from '../../support/async';
 import { TempDir } from '../../support/temp-file';
 import { gzipMember, minute, segment, textMember } from './helpers';
@@ -312,9 +313,15 @@ describe('a Syslog report', () => {
       linesSkipped: 0,
       membersSkipped: 1,
       membersCut: 0,
+      membersDuplicate: 0,
+      membersRepaired: 0,
       recordsComplete: 2,
       recordsIncomplete: 0,
+      recordsForcedOut: 0,
       recordsPendingAtEnd: 0,
+      peakPendingBytes: 'a=1;b=2;'.length + RECORD_OVERHEAD_BYTES,
+      peakPendingRecords: 1,
+      stopped: false,
     });
   });
 });
