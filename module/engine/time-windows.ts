@@ -61,6 +61,11 @@ export class WindowWalker {
     private readonly options: { atLeastOne?: boolean } = {},
   ) {}
 
+  /** Where the next window starts. */
+  get position(): number {
+    return this.cursor;
+  }
+
   /** The next window; undefined once the walk reached `until`. */
   take(seconds = this.length.seconds): TimeWindow | undefined {
     const first = !this.taken && this.options.atLeastOne === true;

@@ -14,13 +14,13 @@ export interface Work<Unit> {
   fetch(unit: Unit): Promise<void>;
   /** What of a unit that failed is still to do (nothing, when it failed after its last item). */
   remaining(unit: Unit): Unit | undefined;
-  /** Two halves of a unit that can still be narrowed, undefined for an atomic one. */
-  split(unit: Unit): [Unit, Unit] | undefined;
+  /** Two halves of a unit that can still be narrowed (for `error`), undefined for an atomic one. */
+  split(unit: Unit, error: PraError): [Unit, Unit] | undefined;
   /**
    * An atomic unit failed while PRA itself answers: it is at fault. The feed counts it, and after
    * repeated failures sets it aside. Returns false when the feed cannot go past it this cycle.
    */
-  charge(unit: Unit, error: PraError): boolean;
+  charge(unit: Unit, error: PraError): boolean | Promise<boolean>;
   /** A cheap request that throws when PRA itself does not answer normally. */
   probe(): Promise<void>;
 }
@@ -57,11 +57,11 @@ export async function runWorkQueue<Unit>(
       if (error.timedOut) hooks.onTimeout?.();
       const rest = work.remaining(unit);
       if (rest === undefined) continue;
-      const halves = work.split(rest);
+      const halves = work.split(rest, error);
       if (halves !== undefined) {
         hooks.onNarrowed?.(error);
         narrowed.unshift(...halves);
-      } else if (!work.charge(rest, error)) {
+      } else if (!(await work.charge(rest, error))) {
         return;
       }
     }

@@ -32,6 +32,8 @@ export class FakeSessionTenant implements SessionSource {
   readonly sessions = new Map<string, FakeSession>();
   readonly listings: ListingWindow[] = [];
   readonly fetches: string[][] = [];
+  /** The windows asked for whole (closed sessions by window). */
+  readonly closedFetches: TimeWindow[] = [];
   probes = 0;
   /** The whole tenant fails: listings, details and probes. */
   down = false;
@@ -66,6 +68,10 @@ export class FakeSessionTenant implements SessionSource {
   async *fetch(lsids: string[]): AsyncGenerator<SerializedItem> {
     if (this.down) throw fault('http', 'AccessSession');
     this.fetches.push(lsids);
+    yield* this.details(lsids);
+  }
+
+  private async *details(lsids: string[]): AsyncGenerator<SerializedItem> {
     for (const lsid of lsids) {
       const failure = this.failing.get(lsid);
       if (failure !== undefined && failure.times > 0) {
@@ -85,6 +91,16 @@ export class FakeSessionTenant implements SessionSource {
         eventCount: session.events,
       };
     }
+  }
+
+  /** As PRA's `end_time` window: closed sessions that ended in it, bounds inclusive. */
+  async *fetchClosed(window: TimeWindow): AsyncGenerator<SerializedItem> {
+    if (this.down) throw fault('http', 'AccessSession');
+    this.closedFetches.push(window);
+    const ended = [...this.sessions.values()].filter(
+      (s) => s.end !== null && s.end >= window.from && s.end <= Math.max(window.to, window.from + 1),
+    );
+    yield* this.details(ended.map((s) => s.lsid));
   }
 
   async probe(): Promise<void> {

@@ -7,6 +7,7 @@ import { MAX_NEW_SESSIONS_PER_WINDOW, MAX_TRACKED, SessionCycle } from '../../mo
 import type { SessionsConfig } from '../../module/feeds/sessions/config';
 import { SessionsState, type StateFileContent } from '../../module/feeds/sessions/state';
 import { FakeEnvironment, multiset } from './fakes';
+import { PraError } from '../../module/pra/errors';
 import { FakeSessionTenant } from './fake-tenants';
 
 const NOW = 1_800_000_000;
@@ -51,7 +52,11 @@ function start(
   return { env, tenant, state, cycle: new SessionCycle(env, cfg, state, tenant) };
 }
 
-function closedSessions(tenant: FakeSessionTenant, count: number, events = 3, since = NOW - HOUR): string[] {
+/**
+ * `count` closed sessions, by default ended within the overlap before now: what the listings and
+ * `lsids` batches collect (older ones are fetched by window).
+ */
+function closedSessions(tenant: FakeSessionTenant, count: number, events = 3, since = NOW - 250): string[] {
   const first = tenant.sessions.size;
   return Array.from({ length: count }, (_, i) => {
     const start = since + i;
@@ -81,10 +86,11 @@ describe('the session cycle', () => {
     closedSessions(tenant, 25);
     const { env, cycle } = start(tenant);
     await cycle.run();
+    env.clock += HOUR;
     await cycle.run();
     expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
     expect(tenant.fetches.map((batch) => batch.length)).toEqual([10, 10, 5]);
-    // Finished, and forgotten once no listing window can return them: the second cycle asks for none.
+    // Finished, and forgotten once no listing window can return them: the next cycle asks for none.
     expect(saved(env).tracked).toEqual({});
     expect(saved(env).seen).toEqual({});
   });
@@ -113,9 +119,7 @@ describe('the session cycle', () => {
     refuseUnaskable(tenant);
     const good = closedSessions(tenant, 4);
     const odd = ['bad,lsid', '', 'tab\there', 'x'.repeat(300), 'not\ufffdutf8'];
-    odd.forEach((lsid, i) =>
-      tenant.add({ lsid, start: NOW - HOUR + 10 + i, end: NOW - HOUR + 40, events: 2 }),
-    );
+    odd.forEach((lsid, i) => tenant.add({ lsid, start: NOW - 250 + 10 + i, end: NOW - 250 + 40, events: 2 }));
     const { env, cycle } = start(tenant);
     await cycle.run();
     expect(multiset(env.intake.accepted)).toEqual(multiset(eventsOf(tenant, good)));
@@ -187,7 +191,7 @@ describe('the session cycle', () => {
     const sizes = async (): Promise<number[]> => {
       tenant.fetches.length = 0;
       env.clock += HOUR;
-      closedSessions(tenant, 16, 1, env.clock - 600);
+      closedSessions(tenant, 16, 1, env.clock - 250);
       return cycle.run().then(() => tenant.fetches.map((batch) => batch.length));
     };
     // The cycle after a timeout keeps the smaller size; clean cycles double it up to the setting.
@@ -274,6 +278,44 @@ describe('the session cycle', () => {
     // Every event of the old session, once, although it was asked for only three times.
     const ofOld = env.intake.accepted.filter((json) => eventsOf(tenant, ['old']).includes(json));
     expect(multiset(ofOld)).toEqual(multiset(eventsOf(tenant, ['old'])));
+  });
+
+  it("fetches a past window's closed sessions whole, in one request, and a running session's remaining events", async () => {
+    const tenant = new FakeSessionTenant();
+    const backlog = closedSessions(tenant, 300, 4, NOW - 20 * HOUR);
+    const running = tenant.add({ lsid: 'long', start: NOW - 30 * HOUR, end: null, events: 5 });
+    const { env, cycle } = start(tenant, undefined, { firstRunLookbackSeconds: 2 * DAY });
+    await cycle.run();
+    // The backlog came by window; only the running session was asked for by lsid.
+    expect(tenant.fetches).toEqual([['long']]);
+    expect(tenant.closedFetches.length).toBeGreaterThan(0);
+    expect(tenant.closedFetches.length).toBeLessThanOrEqual(6);
+    running.end = NOW + 30;
+    running.events = 8;
+    env.clock += HOUR;
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    expect(eventsOf(tenant, backlog)).toHaveLength(1200);
+  });
+
+  it('falls back to listing and batches for a past window that cannot be fetched whole', async () => {
+    const tenant = new FakeSessionTenant();
+    const backlog = closedSessions(tenant, 20, 2, NOW - 5 * HOUR);
+    const fetchClosed = tenant.fetchClosed.bind(tenant);
+    tenant.fetchClosed = (window) => {
+      if (window.from <= NOW - 5 * HOUR + 30 && window.to > NOW - 5 * HOUR) {
+        return (async function* () {
+          yield* [];
+          throw new PraError('parse', 'broken reply', { line: 1, column: 1 });
+        })();
+      }
+      return fetchClosed(window);
+    };
+    const { env, cycle } = start(tenant);
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(eventsOf(tenant, backlog)));
+    expect(tenant.fetches.flat().sort()).toEqual([...backlog].sort());
+    expect(env.messages('warning').some((m) => /could not be fetched whole/.test(m))).toBe(true);
   });
 
   it('catches up a long backlog window by window, never tracking more than a window of new sessions', async () => {

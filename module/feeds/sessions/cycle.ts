@@ -1,7 +1,8 @@
 /**
- * One cycle of the session feed: list the sessions of the next time window, fetch the tracked ones
- * in `lsids` batches, push their events as they are parsed, commit each session's progress once the
- * intake accepted it; window after window until the listings reach now.
+ * One cycle of the session feed, window after window until now: time wholly in the past (a
+ * catch-up) is asked for by window, its closed sessions whole (closed-windows.ts); the last windows
+ * are listed, and the sessions tracked (new, running, failing) fetched in `lsids` batches. Events
+ * are pushed as they are parsed, and each session's progress committed once the intake accepted it.
  */
 import type { FailureCharger } from '../../engine/failure-charger';
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
@@ -13,6 +14,7 @@ import { PraError } from '../../pra/errors';
 import type { ReportSessionEnd, SerializedItem } from './events';
 import { sessionFailureCharger, SessionBatches, setAsideUnusable } from './batches';
 import { SessionLedger, type SessionReceipt } from './ledger';
+import { ClosedWindows, CLOSED_WINDOW_TARGET_EVENTS } from './closed-windows';
 import { RunningSchedule } from './running-schedule';
 import type { SessionSource } from './source';
 import type { SessionsState } from './state';
@@ -39,6 +41,15 @@ function listingWindowLength(): WindowLength {
   });
 }
 
+/** Closed windows start at an hour and grow to a day, their replies aiming at a few tens of thousands of events. */
+function closedWindowLength(): WindowLength {
+  return new WindowLength({
+    firstSeconds: 3600,
+    maxSeconds: 86_400,
+    targetItems: CLOSED_WINDOW_TARGET_EVENTS,
+  });
+}
+
 interface CycleCounts {
   listed: number;
 }
@@ -46,6 +57,7 @@ interface CycleCounts {
 export class SessionCycle implements FeedCycle {
   private readonly batchSize: AdaptiveSize;
   private readonly windowLength = listingWindowLength();
+  private readonly closedLength = closedWindowLength();
   private readonly failures: FailureCharger<string>;
   private readonly schedule: RunningSchedule;
   /** Sessions the closed listings of this cycle named: ended, so fetched now whatever their schedule. */
@@ -86,7 +98,7 @@ export class SessionCycle implements FeedCycle {
     return this.source.close?.() ?? Promise.resolve();
   }
 
-  /** Window after window: the tracked sessions are fetched before the next window is listed. */
+  /** Window after window: the tracked sessions are fetched before the next window is taken. */
   private async collect(
     now: number,
     forwarder: Forwarder<SerializedItem, SessionReceipt>,
@@ -96,44 +108,123 @@ export class SessionCycle implements FeedCycle {
     const walker = new WindowWalker(Math.min(this.state.watermark, now), now, this.windowLength, {
       atLeastOne: true,
     });
+    const startedEarlier = new Set<string>();
     let caughtUp = false;
     // At least one window a cycle, whatever is tracked: the sessions tracked are fetched in it, and
     // so get their chance to finish or to be set aside.
     do {
-      caughtUp = await this.listNextWindow(walker, now, counts);
-      const due = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid) && this.isDue(lsid, now));
-      const pending = setAsideUnusable(due, this.failures);
-      for (const lsid of pending) fetched.add(lsid);
-      const batches = new SessionBatches(
-        pending,
-        this.env,
-        this.state,
-        this.source,
-        forwarder,
-        this.failures,
-        () => this.batchSize.value,
-        (end) => this.sessionRead(end, now),
-      );
-      try {
-        await runWorkQueue(batches, () => this.batchSize.value, {
-          running: () => this.env.running(),
-          heartbeat: () => this.env.heartbeat(),
-          onTimeout: () => this.batchSize.shrink(),
-          onNarrowed: (error) =>
-            this.env.log(
-              `Detail request failed; asking for its sessions in smaller requests: ${error.message}`,
-              'warning',
-            ),
-        });
-      } finally {
-        // A request opened ahead for a batch that will not come this time is closed now.
-        this.source.expect?.([]);
-      }
-      // Sessions leave the tracked set only once committed: the bound below counts them right.
-      await forwarder.drain();
-      // What is no longer tracked cannot be asked for again: only the rest need remembering.
-      for (const lsid of fetched) if (this.state.tracked(lsid) === undefined) fetched.delete(lsid);
+      caughtUp = await this.nextWindow(walker, now, forwarder, counts, startedEarlier);
+      await this.fetchTracked(now, forwarder, fetched);
     } while (!caughtUp && this.env.running() && this.state.trackedCount < MAX_TRACKED);
+  }
+
+  /**
+   * The next window: by window while it is wholly in the past (beyond the overlap, where PRA is done
+   * reporting), listed otherwise. Sessions that started in a past window and did not end in one
+   * are running (or ended since): they are tracked once the walk leaves the past. True at now.
+   */
+  private async nextWindow(
+    walker: WindowWalker,
+    now: number,
+    forwarder: Forwarder<SerializedItem, SessionReceipt>,
+    counts: CycleCounts,
+    startedEarlier: Set<string>,
+  ): Promise<boolean> {
+    const pastBefore = now - this.config.overlapSeconds;
+    if (walker.position < pastBefore) {
+      const window = walker.take(Math.min(this.closedLength.seconds, pastBefore - walker.position));
+      if (window !== undefined) {
+        counts.listed += await this.collectClosed(window, now, forwarder, startedEarlier);
+        return false;
+      }
+    }
+    for (const lsid of startedEarlier) if (this.state.track(lsid, now)) counts.listed += 1;
+    startedEarlier.clear();
+    return this.listNextWindow(walker, now, counts);
+  }
+
+  /** The closed sessions of a past window, whole; with live sessions, those that started in it noted. */
+  private async collectClosed(
+    window: TimeWindow,
+    now: number,
+    forwarder: Forwarder<SerializedItem, SessionReceipt>,
+    startedEarlier: Set<string>,
+  ): Promise<number> {
+    if (this.config.liveSessions) {
+      const started = await this.source.list({ field: 'start', from: window.from, to: window.to });
+      for (const lsid of started) if (this.state.isNew(lsid)) startedEarlier.add(lsid);
+    }
+    const work = new ClosedWindows(window, {
+      env: this.env,
+      state: this.state,
+      source: this.source,
+      forwarder,
+      length: this.closedLength,
+      overlapSeconds: this.config.overlapSeconds,
+      now,
+      onSession: (end) => {
+        this.sessionRead(end, now);
+        // Ended and forwarded: not one to follow. (Its `seen` entry may go once the window is passed.)
+        if (end.endTime !== null) startedEarlier.delete(end.lsid);
+      },
+      fallBack: (failed) => this.trackClosed(failed, now),
+    });
+    await runWorkQueue(work, () => this.closedLength.seconds, {
+      running: () => this.env.running(),
+      heartbeat: () => this.env.heartbeat(),
+      onTimeout: () => this.closedLength.shrink(),
+    });
+    return work.newSessions;
+  }
+
+  /** A past window that could not be fetched whole: its closed sessions listed and tracked instead. */
+  private async trackClosed(window: TimeWindow, now: number): Promise<void> {
+    for (const lsid of await this.source.list({ field: 'end', from: window.from, to: window.to })) {
+      this.endedNow.add(lsid);
+      this.state.track(lsid, now);
+    }
+    this.state.advanceTo(window.to, this.config.overlapSeconds);
+    this.env.delivery.save();
+  }
+
+  /** The tracked sessions due now, in `lsids` batches, narrowed down when one fails. */
+  private async fetchTracked(
+    now: number,
+    forwarder: Forwarder<SerializedItem, SessionReceipt>,
+    fetched: Set<string>,
+  ): Promise<void> {
+    const due = this.state.trackedLsids.filter((lsid) => !fetched.has(lsid) && this.isDue(lsid, now));
+    const pending = setAsideUnusable(due, this.failures);
+    for (const lsid of pending) fetched.add(lsid);
+    const batches = new SessionBatches(
+      pending,
+      this.env,
+      this.state,
+      this.source,
+      forwarder,
+      this.failures,
+      () => this.batchSize.value,
+      (end) => this.sessionRead(end, now),
+    );
+    try {
+      await runWorkQueue(batches, () => this.batchSize.value, {
+        running: () => this.env.running(),
+        heartbeat: () => this.env.heartbeat(),
+        onTimeout: () => this.batchSize.shrink(),
+        onNarrowed: (error) =>
+          this.env.log(
+            `Detail request failed; asking for its sessions in smaller requests: ${error.message}`,
+            'warning',
+          ),
+      });
+    } finally {
+      // A request opened ahead for a batch that will not come this time is closed now.
+      this.source.expect?.([]);
+    }
+    // Sessions leave the tracked set only once committed: the bound on tracked sessions counts them right.
+    await forwarder.drain();
+    // What is no longer tracked cannot be asked for again: only the rest need remembering.
+    for (const lsid of fetched) if (this.state.tracked(lsid) === undefined) fetched.delete(lsid);
   }
 
   /**

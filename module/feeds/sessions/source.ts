@@ -1,6 +1,7 @@
 /** How the session feed asks PRA: listings of a time window, then the sessions' details by lsid. */
 import type { ReportBody } from '../../pra/body';
 import type { PraClient } from '../../pra/client';
+import type { TimeWindow } from '../../engine/time-windows';
 import type { ParserThread } from '../../xml/thread';
 import { ErrorTexts } from '../error-texts';
 import type { ThreadReport } from '../thread-parsers';
@@ -26,6 +27,8 @@ export interface SessionSource {
   list(window: ListingWindow): Promise<string[]>;
   /** Every event of the sessions asked for, then one `session` item per session, as they are parsed. */
   fetch(lsids: string[]): AsyncIterable<SerializedItem>;
+  /** The same for every session that ended in `window` (closed ones only), in one request. */
+  fetchClosed(window: TimeWindow): AsyncIterable<SerializedItem>;
   /** A cheap request that throws when PRA does not answer normally. */
   probe(): Promise<void>;
   /**
@@ -102,6 +105,16 @@ export class PraSessionSource implements SessionSource {
     } else {
       body = this.open(lsids);
     }
+    return this.items(body);
+  }
+
+  /** PRA's `end_time` window returns the sessions that ended in it, whole: no listing, no lsids. */
+  fetchClosed(window: TimeWindow): AsyncIterable<SerializedItem> {
+    const body = this.client.openReport({
+      report: 'AccessSession',
+      params: { end_time: String(window.from), duration: String(Math.max(1, window.to - window.from)) },
+      maxAttempts: DETAIL_ATTEMPTS,
+    });
     return this.items(body);
   }
 
