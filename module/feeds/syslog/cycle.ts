@@ -66,6 +66,8 @@ export class SyslogCycle implements FeedCycle {
       // On a stop, what was read is still pushed; the next download is read again from the watermark.
       if (!this.env.running()) return;
     }
+    // A stop ended the reading early: what was not read is not done.
+    if (archive.counts.stopped || !this.env.running()) return;
     clock.finish();
     ledger.completeBefore(clock.readBefore);
   }
@@ -77,6 +79,14 @@ export class SyslogCycle implements FeedCycle {
       notes.push(`${counts.recordsIncomplete} missing segments (forwarded once, as received)`);
     if (counts.recordsPendingAtEnd > 0)
       notes.push(`${counts.recordsPendingAtEnd} still being written (left for the next download)`);
+    if (counts.recordsForcedOut > 0)
+      notes.push(
+        `${counts.recordsForcedOut} unfinished records forwarded as received to keep memory bounded`,
+      );
+    if (counts.membersDuplicate > 0)
+      notes.push(
+        `${counts.membersDuplicate} members skipped as copies of another (a rotation caught half done)`,
+      );
     if (counts.linesUnparsed > 0)
       notes.push(`${counts.linesUnparsed} lines that are not PRA audit records (skipped)`);
     if (clock.unplaced > 0)

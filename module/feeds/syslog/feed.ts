@@ -30,8 +30,11 @@ export const syslogFeed: Feed<CollectionConfig, WindowState> = {
     new SyslogCycle(
       context,
       context.state,
-      new PraSyslogSource(context.client, context.dataDir, (warning) =>
-        context.log(warning.message, 'warning'),
+      new PraSyslogSource(
+        context.client,
+        context.dataDir,
+        (warning) => context.log(warning.message, 'warning'),
+        () => context.running(),
       ),
     ),
 };

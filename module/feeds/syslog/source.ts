@@ -50,6 +50,8 @@ export class PraSyslogSource implements SyslogSource {
     private readonly client: PraClient,
     dataDir: string,
     private readonly onWarning: (warning: ArchiveWarning) => void,
+    /** False once the trigger stops: the reader then ends within a chunk, whatever a member holds. */
+    private readonly running: () => boolean = () => true,
   ) {
     this.file = path.join(dataDir, DOWNLOAD_FILE);
   }
@@ -65,7 +67,7 @@ export class PraSyslogSource implements SyslogSource {
     } finally {
       body.destroy();
     }
-    return readSyslogReport(this.file, this.onWarning);
+    return readSyslogReport(this.file, this.onWarning, { running: this.running });
   }
 
   discard(): Promise<void> {
