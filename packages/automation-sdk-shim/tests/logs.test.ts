@@ -1,4 +1,4 @@
-import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN } from '../../simulator/sekoia';
+import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN } from '../../../simulator/sekoia';
 import {
   MODULE_CONFIGURATION,
   SECRET,

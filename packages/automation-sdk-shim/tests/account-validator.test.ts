@@ -1,5 +1,5 @@
 import { AccountValidator, type Module } from '@sekoia/automation-sdk-shim';
-import { startSekoiaSimulator, type SekoiaSimulator } from '../../simulator/sekoia';
+import { startSekoiaSimulator, type SekoiaSimulator } from '../../../simulator/sekoia';
 import { CaptureStream, FAST_TIMINGS, MODULE_CONFIGURATION, SECRET, Sandbox } from './helpers';
 
 let sim: SekoiaSimulator;

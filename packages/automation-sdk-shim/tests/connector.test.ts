@@ -3,7 +3,7 @@ import {
   REQUEST_BYTES_MAX_SIZE,
   TriggerConfigurationError,
 } from '@sekoia/automation-sdk-shim';
-import { DEFAULT_INTAKE_KEY, type SekoiaSimulator } from '../../simulator/sekoia';
+import { DEFAULT_INTAKE_KEY, type SekoiaSimulator } from '../../../simulator/sekoia';
 import { Sandbox, makeConnector, usePlatformSandbox } from './helpers';
 
 const platform = usePlatformSandbox();

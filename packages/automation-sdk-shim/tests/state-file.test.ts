@@ -46,10 +46,6 @@ describe('JsonStateFile', () => {
   });
 
   it('leaves a complete state when the writing process is killed mid-loop', async () => {
-    if (!fs.existsSync(compiledShim)) {
-      console.warn(`skipped: ${compiledShim} is missing, run "npx tsc -b" first (npm test does)`);
-      return;
-    }
     const target = path.join(sandbox.dataDir, 'context.json');
     const script = path.join(sandbox.root, 'writer.js');
     fs.writeFileSync(

@@ -14,7 +14,7 @@ import {
   DEFAULT_TOKEN,
   startSekoiaSimulator,
   type SekoiaSimulator,
-} from '../../simulator/sekoia';
+} from '../../../simulator/sekoia';
 
 export const SECRET = 'S3cr3t-client-value';
 export const CONNECTOR_NAME = 'test_connector';
@@ -208,8 +208,8 @@ export function restoreEnvAfterEach(): void {
   });
 }
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
-export const compiledShim = path.join(repoRoot, 'packages', 'automation-sdk-shim', 'dist', 'index.js');
+/** The shim as built (`npx tsc -b`), for tests that run it in a child process. */
+export const compiledShim = path.join(__dirname, '..', 'dist', 'index.js');
 
 /** A Sekoia simulator and a sandbox wired to it, fresh for each test of the calling file. */
 export function usePlatformSandbox(): { readonly sim: SekoiaSimulator; readonly sandbox: Sandbox } {
