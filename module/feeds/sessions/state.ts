@@ -1,5 +1,7 @@
 import type { FeedState } from '../../engine/feed';
 import { isoSeconds, pythonCheckpoint } from '../../engine/python-checkpoint';
+import { count, describe, own, SavedEntry, SavedFields, text, time } from '../../engine/saved-fields';
+import { StateNotices, type NoticeSink } from '../../engine/state-notices';
 import { isRecord, StateFormatError } from '../../engine/state-store';
 
 /** PRA keeps session data for 90 days: nothing older can be fetched, so nothing older is kept. */
@@ -41,10 +43,13 @@ export interface StateFileContent {
   set_aside: Record<string, SetAsideSession>;
 }
 
-/** What the Python collector leaves in the same file (SDK CheckpointTimestamp + its LRU). */
-interface PythonCollectorContent extends Record<string, unknown> {
-  most_recent_date_seen?: unknown;
-  sessions_cache?: unknown;
+/** The state in memory: lsid maps as Maps, so that no session id is special (`__proto__` included). */
+interface SessionsContent {
+  closed: number;
+  started: number;
+  seen: Map<string, number>;
+  tracked: Map<string, TrackedSession>;
+  setAside: Map<string, SetAsideSession>;
 }
 
 export type FailureOutcome = 'retry' | 'set-aside';
@@ -62,49 +67,53 @@ export class SessionsState implements FeedState {
   private constructor(
     /** Where it is saved, for the messages that send an operator to it. */
     readonly path: string,
-    private readonly content: StateFileContent,
+    private readonly content: SessionsContent,
+    private readonly notices: StateNotices,
   ) {}
 
   /**
    * The saved state, or one starting `lookbackSeconds` back when there is none. A Python
    * collector's file is taken over: its checkpoint becomes both watermarks and its lsid cache
    * becomes `seen`, so switching collectors neither loses nor repeats sessions. A watermark older
-   * than PRA's retention is moved up to it: those sessions are gone from PRA anyway.
+   * than PRA's retention is moved up to it: those sessions are gone from PRA anyway. What cannot be
+   * used is dropped and reported (see reportTo); StateFormatError when nothing of it can be.
    */
   static open(saved: unknown, now: number, lookbackSeconds: number, path: string): SessionsState {
-    const content =
-      saved === undefined
-        ? freshContent(now - lookbackSeconds)
-        : isCurrentContent(saved)
-          ? saved
-          : fromPythonCollector(saved, path, now - lookbackSeconds);
-    const state = new SessionsState(path, content);
+    const notices = new StateNotices(path);
+    const fallback = now - lookbackSeconds;
+    const content = saved === undefined ? freshContent(fallback) : readSaved(saved, fallback, notices, path);
+    const state = new SessionsState(path, content, notices);
     state.clampToRetention(now);
     return state;
   }
 
+  /** Where the state's notices go: entries dropped on load, times pulled back. */
+  reportTo(sink: NoticeSink): void {
+    this.notices.reportTo(sink);
+  }
+
   get closedWatermark(): number {
-    return this.content.closed_watermark;
+    return this.content.closed;
   }
 
   get startedWatermark(): number {
-    return this.content.started_watermark;
+    return this.content.started;
   }
 
   /** Sessions to fetch this cycle, oldest first so that a backlog drains in order. */
   get trackedLsids(): string[] {
-    return Object.entries(this.content.tracked)
+    return [...this.content.tracked.entries()]
       .sort(([, a], [, b]) => a.since - b.since)
       .map(([lsid]) => lsid);
   }
 
   /** Both listings have covered everything before this time. */
   get watermark(): number {
-    return Math.min(this.content.closed_watermark, this.content.started_watermark);
+    return Math.min(this.content.closed, this.content.started);
   }
 
   get trackedCount(): number {
-    return Object.keys(this.content.tracked).length;
+    return this.content.tracked.size;
   }
 
   get pendingCount(): number {
@@ -112,27 +121,27 @@ export class SessionsState implements FeedState {
   }
 
   get setAsideCount(): number {
-    return Object.keys(this.content.set_aside).length;
+    return this.content.setAside.size;
   }
 
   get seenCount(): number {
-    return Object.keys(this.content.seen).length;
+    return this.content.seen.size;
   }
 
   tracked(lsid: string): TrackedSession | undefined {
-    return this.content.tracked[lsid];
+    return this.content.tracked.get(lsid);
   }
 
   /** Neither finished, tracked nor set aside: a listing brought it for the first time. */
   isNew(lsid: string): boolean {
-    const { seen, tracked, set_aside } = this.content;
-    return !(Object.hasOwn(seen, lsid) || Object.hasOwn(tracked, lsid) || Object.hasOwn(set_aside, lsid));
+    const { seen, tracked, setAside } = this.content;
+    return !(seen.has(lsid) || tracked.has(lsid) || setAside.has(lsid));
   }
 
   /** Adds a listed session unless it is finished, already tracked, or set aside. True when added. */
   track(lsid: string, now: number): boolean {
     if (!this.isNew(lsid)) return false;
-    this.content.tracked[lsid] = { forwarded: 0, failures: 0, since: now };
+    this.content.tracked.set(lsid, { forwarded: 0, failures: 0, since: now });
     return true;
   }
 
@@ -142,18 +151,16 @@ export class SessionsState implements FeedState {
    * time, which is earlier) is inside one of the listing windows.
    */
   advanceTo(windowEnd: number, overlapSeconds: number): void {
-    this.content.closed_watermark = Math.max(this.content.closed_watermark, windowEnd);
-    this.content.started_watermark = Math.max(this.content.started_watermark, windowEnd);
-    this.content.most_recent_date_seen = isoSeconds(this.content.closed_watermark);
-    const horizon = Math.min(this.content.closed_watermark, this.content.started_watermark) - overlapSeconds;
-    for (const [lsid, endTime] of Object.entries(this.content.seen)) {
-      if (endTime < horizon) delete this.content.seen[lsid];
-    }
+    const { content } = this;
+    content.closed = Math.max(content.closed, windowEnd);
+    content.started = Math.max(content.started, windowEnd);
+    const horizon = Math.min(content.closed, content.started) - overlapSeconds;
+    for (const [lsid, endTime] of content.seen) if (endTime < horizon) content.seen.delete(lsid);
   }
 
   /** Records events of a tracked session accepted by the intake, up to `forwarded` in all. */
   recordForwarded(lsid: string, forwarded: number, lastFingerprint: string, lastTimestamp: number): void {
-    const session = this.content.tracked[lsid];
+    const session = this.content.tracked.get(lsid);
     if (!session || forwarded <= session.forwarded) return;
     session.forwarded = forwarded;
     session.lastFingerprint = lastFingerprint;
@@ -162,13 +169,13 @@ export class SessionsState implements FeedState {
 
   /** The session ended and every event was forwarded: remember it only to drop it from listings. */
   finish(lsid: string, endTime: number): void {
-    delete this.content.tracked[lsid];
-    this.content.seen[lsid] = endTime;
+    this.content.tracked.delete(lsid);
+    this.content.seen.set(lsid, endTime);
   }
 
   /** A fetch of the session succeeded: its failure count starts again. */
   recordSuccess(lsid: string): void {
-    const session = this.content.tracked[lsid];
+    const session = this.content.tracked.get(lsid);
     if (session) {
       session.failures = 0;
       delete session.lastError;
@@ -176,80 +183,191 @@ export class SessionsState implements FeedState {
   }
 
   recordFailure(lsid: string, error: string, maxFailures: number, now: number): FailureOutcome {
-    const session = this.content.tracked[lsid];
+    const session = this.content.tracked.get(lsid);
     if (!session) return 'retry';
     session.failures += 1;
     session.lastError = error;
     if (session.failures < maxFailures) return 'retry';
-    delete this.content.tracked[lsid];
-    this.content.set_aside[lsid] = { at: now, failures: session.failures, error };
+    this.content.tracked.delete(lsid);
+    this.content.setAside.set(lsid, { at: now, failures: session.failures, error });
     return 'set-aside';
   }
 
   /**
-   * Drops what PRA no longer has: tracked sessions listed longer ago than the retention (a session
-   * "closed abnormally" may never get an end time) and old set-aside entries. Returns the lsids of
-   * tracked sessions given up, for the log.
+   * Called at the start of every cycle with its clock: nothing saved may be ahead of the clock, and
+   * what PRA no longer has is dropped: tracked sessions listed longer ago than the retention (a
+   * session "closed abnormally" may never get an end time) and old set-aside entries. Returns the
+   * lsids of tracked sessions given up, for the log.
    */
   clampToRetention(now: number): string[] {
+    this.clampToClock(now);
+    const { content } = this;
     const oldest = now - PRA_RETENTION_SECONDS;
-    this.content.closed_watermark = Math.max(this.content.closed_watermark, oldest);
-    this.content.started_watermark = Math.max(this.content.started_watermark, oldest);
-    this.content.most_recent_date_seen = isoSeconds(this.content.closed_watermark);
+    content.closed = Math.max(content.closed, oldest);
+    content.started = Math.max(content.started, oldest);
     const dropped: string[] = [];
-    for (const [lsid, session] of Object.entries(this.content.tracked)) {
+    for (const [lsid, session] of content.tracked) {
       if (session.since < oldest) {
-        delete this.content.tracked[lsid];
+        content.tracked.delete(lsid);
         dropped.push(lsid);
       }
     }
-    for (const [lsid, entry] of Object.entries(this.content.set_aside)) {
-      if (entry.at < oldest) delete this.content.set_aside[lsid];
-    }
+    for (const [lsid, entry] of content.setAside) if (entry.at < oldest) content.setAside.delete(lsid);
     return dropped;
   }
 
   toJSON(): StateFileContent {
-    return this.content;
+    const { content } = this;
+    return {
+      version: 2,
+      most_recent_date_seen: isoSeconds(content.closed),
+      closed_watermark: content.closed,
+      started_watermark: content.started,
+      seen: Object.fromEntries(content.seen),
+      tracked: Object.fromEntries(content.tracked),
+      set_aside: Object.fromEntries(content.setAside),
+    };
+  }
+
+  /**
+   * A watermark ahead of the clock (saved while the host's clock was ahead, then corrected) would
+   * list nothing new until the clock passes it, and prune `seen` against it, so that the sessions
+   * of the overlap come back as new, cycle after cycle. Watermarks are pulled back to now: the
+   * listings then look back their overlap from now, no further (`seen` covers the overlap before
+   * the old watermark, not older). Our own dates (when a session was listed, set aside) go to now
+   * too. `seen` holds end times given by PRA: they stay as they are, to match what a listing returns.
+   */
+  private clampToClock(now: number): void {
+    const { content } = this;
+    if (content.closed > now || content.started > now) {
+      this.notices.warning(
+        `the listing watermarks (closed ${isoSeconds(content.closed)}, started ${isoSeconds(content.started)}) ` +
+          `are ahead of the clock (${isoSeconds(now)}), probably saved while the host's clock was ahead: ` +
+          'those ahead are pulled back to now, and listings look back their overlap from there, so that ' +
+          'no session is missed nor listed again.',
+      );
+      content.closed = Math.min(content.closed, now);
+      content.started = Math.min(content.started, now);
+    }
+    for (const session of content.tracked.values()) if (session.since > now) session.since = now;
+    for (const entry of content.setAside.values()) if (entry.at > now) entry.at = now;
   }
 }
 
-function freshContent(watermark: number): StateFileContent {
+function freshContent(watermark: number): SessionsContent {
+  return { closed: watermark, started: watermark, seen: new Map(), tracked: new Map(), setAside: new Map() };
+}
+
+/** The content of a saved file of either layout: this module's, or the Python collector's. */
+function readSaved(saved: unknown, fallback: number, notices: StateNotices, path: string): SessionsContent {
+  if (!isRecord(saved)) throw new StateFormatError(path, `the file holds ${describe(saved)}, not an object`);
+  if (!Object.hasOwn(saved, 'version')) return fromPythonCollector(saved, fallback, notices);
+  if (saved.version !== 2) throw new StateFormatError(path, `unknown version ${describe(saved.version)}`);
+  const { closed, started } = readWatermarks(saved, notices, path);
+  const fields = new SavedFields(notices);
+  const lsid = (name: string): string => name;
   return {
-    version: 2,
-    most_recent_date_seen: isoSeconds(watermark),
-    closed_watermark: watermark,
-    started_watermark: watermark,
-    seen: {},
-    tracked: {},
-    set_aside: {},
+    closed,
+    started,
+    seen: fields.map(
+      saved,
+      'seen',
+      time,
+      'those sessions are forwarded again if a listing returns them',
+      lsid,
+    ),
+    tracked: fields.map(
+      saved,
+      'tracked',
+      readTracked,
+      'those sessions are no longer followed (one a listing returns again starts over)',
+      lsid,
+    ),
+    setAside: fields.map(
+      saved,
+      'set_aside',
+      readSetAside,
+      'those sessions are collected again if a listing returns them',
+      lsid,
+    ),
   };
 }
 
-function isCurrentContent(raw: unknown): raw is StateFileContent {
-  if (!isRecord(raw)) return false;
-  const candidate = raw as Partial<StateFileContent>;
-  return (
-    candidate.version === 2 &&
-    Number.isFinite(candidate.closed_watermark) &&
-    Number.isFinite(candidate.started_watermark) &&
-    isRecord(candidate.seen) &&
-    isRecord(candidate.tracked) &&
-    isRecord(candidate.set_aside)
-  );
+/**
+ * Both watermarks; one that is not a time is replaced by the best other: the Python checkpoint (kept
+ * in step with the closed one), then the other watermark. StateFormatError without any.
+ */
+function readWatermarks(
+  saved: Readonly<Record<string, unknown>>,
+  notices: StateNotices,
+  path: string,
+): { closed: number; started: number } {
+  const closedSaved = timeOrUndefined(own(saved, 'closed_watermark'));
+  const startedSaved = timeOrUndefined(own(saved, 'started_watermark'));
+  const closed = closedSaved ?? pythonCheckpoint(saved) ?? startedSaved;
+  const started = startedSaved ?? closed;
+  if (closed === undefined || started === undefined) {
+    throw new StateFormatError(path, 'no usable listing watermark nor most_recent_date_seen');
+  }
+  for (const [key, value, used] of [
+    ['closed_watermark', closedSaved, closed],
+    ['started_watermark', startedSaved, started],
+  ] as const) {
+    if (value === undefined) {
+      notices.error(
+        `${key} is ${describe(own(saved, key))}, not a time: ${isoSeconds(used)} is used instead ` +
+          '(sessions of the listing overlap may be forwarded again).',
+      );
+    }
+  }
+  return { closed, started };
 }
 
-function fromPythonCollector(saved: unknown, path: string, fallback: number): StateFileContent {
-  const raw = saved as PythonCollectorContent;
-  if (!isRecord(raw) || 'version' in raw) {
-    throw new StateFormatError(path, 'unknown layout or version');
-  }
-  const watermark = pythonCheckpoint(raw) ?? fallback;
+function timeOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function readTracked(value: unknown, notes: string[]): TrackedSession {
+  const entry = new SavedEntry(value, notes);
+  const session: TrackedSession = {
+    forwarded: entry.required('forwarded', count),
+    failures: entry.required('failures', count),
+    since: entry.required('since', time),
+  };
+  const lastFingerprint = entry.optional('lastFingerprint', text);
+  const lastTimestamp = entry.optional('lastTimestamp', time);
+  const lastError = entry.optional('lastError', text);
+  if (lastFingerprint !== undefined) session.lastFingerprint = lastFingerprint;
+  if (lastTimestamp !== undefined) session.lastTimestamp = lastTimestamp;
+  if (lastError !== undefined) session.lastError = lastError;
+  return session;
+}
+
+function readSetAside(value: unknown, notes: string[]): SetAsideSession {
+  const entry = new SavedEntry(value, notes);
+  return {
+    at: entry.required('at', time),
+    failures: entry.optional('failures', count) ?? 0,
+    error: entry.optional('error', text) ?? '',
+  };
+}
+
+/** What the Python collector leaves in the same file: the SDK's CheckpointTimestamp and its lsid cache. */
+function fromPythonCollector(
+  saved: Readonly<Record<string, unknown>>,
+  fallback: number,
+  notices: StateNotices,
+): SessionsContent {
+  const watermark = pythonCheckpoint(saved, notices) ?? fallback;
   const content = freshContent(watermark);
-  if (Array.isArray(raw.sessions_cache)) {
-    // The Python cache holds lsids without end times; the watermark is the closest safe guess,
-    // and keeps them only as long as they can still be listed.
-    for (const lsid of raw.sessions_cache) if (typeof lsid === 'string') content.seen[lsid] = watermark;
-  }
+  // The Python cache holds lsids without end times; the watermark is the closest safe guess,
+  // and keeps them only as long as they can still be listed.
+  const cache = new SavedFields(notices).list(
+    saved,
+    'sessions_cache',
+    text,
+    'those sessions are forwarded again if a listing returns them',
+  );
+  for (const lsid of cache) content.seen.set(lsid, watermark);
   return content;
 }

@@ -27,6 +27,9 @@ const CRITICAL_ERROR_COUNT = 5;
 const FIVE_DAYS_MS = 5 * 24 * 3600 * 1000;
 /** Long enough to be cheap, short enough that a pending timer keeps the process alive while waiting for stop. */
 const STOP_POLL_MS = 60_000;
+/** Pause after the first run() that threw; it doubles with each one in a row, up to RUN_RETRY_MAX_MS. */
+const RUN_RETRY_FIRST_MS = 1000;
+const RUN_RETRY_MAX_MS = 60_000;
 
 /**
  * A trigger as the Python SDK runs it: configuration, logs API, health and metrics
@@ -52,6 +55,8 @@ export abstract class Trigger<C = Record<string, unknown>> {
   private readonly servers: http.Server[] = [];
   private boundHealthPort: number | undefined;
   private boundMetricsPort: number | undefined;
+  /** run() calls in a row that threw, for the pause before the next one. */
+  private failedRuns = 0;
 
   constructor(module: Module, name: string, options?: TriggerOptions) {
     this.module = module;
@@ -111,6 +116,16 @@ export abstract class Trigger<C = Record<string, unknown>> {
     await abortableSleep(seconds * 1000, this.stopSignal);
   }
 
+  /**
+   * `value` with every secret the logs mask masked: a string, or a copy of a JSON-like value with
+   * each of its strings masked. For whatever else leaves the process: a state file holding an
+   * error text that echoes a secret, for one.
+   */
+  maskSecrets<T>(value: T): T {
+    const { masker } = this.module;
+    return (typeof value === 'string' ? masker.mask(value) : masker.maskValues(value)) as T;
+  }
+
   log(message: string, level: LogLevel = 'info'): void {
     const effective = this.logsApi.add(level, message);
     this.logger.log(effective, message);
@@ -146,9 +161,11 @@ export abstract class Trigger<C = Record<string, unknown>> {
       if (!(await this.prepare())) return;
       this.logsApi.startTimer();
       while (this.running && this.exitCode === 0) {
-        await this.executeOnce();
+        const failed = !(await this.executeOnce());
         if (this.logsApi.hasSentCritical && this.running) {
           await abortableSleep(this.timings.criticalStopWaitMs, this.stopSignal);
+        } else if (failed && this.running) {
+          await abortableSleep(this.runRetryDelayMs(), this.stopSignal);
         }
       }
     } finally {
@@ -246,20 +263,36 @@ export abstract class Trigger<C = Record<string, unknown>> {
     }
   }
 
-  private async executeOnce(): Promise<void> {
+  /** One run(); false when it threw. */
+  private async executeOnce(): Promise<boolean> {
     try {
       await this.run();
+      this.failedRuns = 0;
+      return true;
     } catch (error) {
-      if (!this.running && isAbortLike(error)) return;
+      this.failedRuns += 1;
+      if (!this.running && isAbortLike(error)) return false;
       if (error instanceof ConfigurationError) {
         await this.failOnConfiguration(error);
-        return;
+        return false;
       }
       this.logException(error);
-      if (isPlatformSideError(error)) return;
+      if (isPlatformSideError(error)) return false;
       this.errorCount += 1;
       if (this.isErrorCritical()) this.log(`${this.errorCount} successive uncatched errors`, 'critical');
+      return false;
     }
+  }
+
+  /**
+   * DEVIATION from the SDK, which calls run() again at once after it threw: a run() that fails at
+   * once (a state it cannot read, a bug) would then loop without ever yielding to the event loop,
+   * writing exceptions as fast as the CPU allows while SIGTERM, the log flush and /health wait.
+   * The pause grows from 1 s to 1 min, and is never longer than the SDK's own wait after a critical.
+   */
+  private runRetryDelayMs(): number {
+    const doubled = RUN_RETRY_FIRST_MS * 2 ** Math.min(this.failedRuns - 1, 16);
+    return Math.min(doubled, RUN_RETRY_MAX_MS, this.timings.criticalStopWaitMs);
   }
 
   /**
