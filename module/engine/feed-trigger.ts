@@ -4,15 +4,9 @@
  * with the failure policy, the metrics, the lag and the heartbeat that /health follows. A trigger
  * only names its feed.
  */
-import {
-  Connector,
-  IntakePushError,
-  StateFileError,
-  type ConnectorConfiguration,
-} from '@sekoia/automation-sdk-shim';
+import { Connector, type ConnectorConfiguration } from '@sekoia/automation-sdk-shim';
 import { ArgumentReader, praCredentials, type CollectionConfig } from '../config';
 import { PraClient } from '../pra/client';
-import { PraError } from '../pra/errors';
 import {
   DataDirError,
   DataDirLock,
@@ -22,9 +16,10 @@ import {
   type LockHolder,
 } from './data-dir-lock';
 import type { Feed, FeedCycle, FeedState } from './feed';
-import { CollectorMetrics, type ErrorKind } from './metrics';
+import { CycleFailures } from './cycle-failures';
+import { CollectorMetrics } from './metrics';
 import { reportsNotices } from './state-notices';
-import { StateFormatError, StateStore, StateUnusableError } from './state-store';
+import { StateStore, StateUnusableError } from './state-store';
 
 /**
  * Characters of serialised events per intake push: one intake request (see Forwarder), and few
@@ -98,15 +93,17 @@ export abstract class FeedTrigger<C extends CollectionConfig, S extends FeedStat
       `Collecting ${this.feed.title} from ${config.credentials.baseUrl.host} every ${config.frequencySeconds} s; ` +
         `state in ${collection.statePath}`,
     );
+    const failures = new CycleFailures((message, level) => this.log(message, level), metrics);
     while (this.running && collection.lock.held) {
       const endTimer = metrics.cycleDuration.startTimer();
       try {
         await collection.cycle.run();
+        failures.succeeded();
       } catch (error) {
         // A stop aborts the calls in flight; that is the stop working, not a failure to report.
         if (!this.running)
           this.log('Stopped in the middle of a cycle; the next start resumes from the saved state');
-        else if (collection.lock.held) this.reportCycleFailure(error);
+        else if (collection.lock.held) failures.failed(error);
       } finally {
         endTimer();
         this.updateGauges(collection.state);
@@ -271,6 +268,13 @@ export abstract class FeedTrigger<C extends CollectionConfig, S extends FeedStat
     return new PraClient(config.credentials, {
       timeoutMs: config.requestTimeoutMs,
       requestsPerSecond: config.requestsPerSecond,
+      requestsPerHour: config.requestsPerHour,
+      onHourSpent: ({ perHour, waitMs }) =>
+        this.log(
+          `This trigger's request budget (max_requests_per_hour: ${perHour}) is spent for the hour: the next ` +
+            `request to PRA waits ${Math.ceil(waitMs / 1000)} s. Collection goes on where it stopped.`,
+          'warning',
+        ),
       signal: this.stopSignal,
       onRequest: ({ report, status }) => {
         metrics.praRequests.inc({ report, status: String(status) });
@@ -304,20 +308,6 @@ export abstract class FeedTrigger<C extends CollectionConfig, S extends FeedStat
     this.metrics?.setAsideItems.set(state.setAsideCount);
     this.updateLag(state);
   }
-
-  private reportCycleFailure(error: unknown): void {
-    const kind = errorKind(error);
-    this.metrics?.errors.inc({ kind });
-    const message = error instanceof Error ? error.message : String(error);
-    if (kind === 'authentication' || kind === 'permission') {
-      // The shim sends only the first critical; later ones arrive as errors, muted for 60 s.
-      this.log(message, 'critical');
-    } else if (kind === 'intake') {
-      this.log(`Events could not be delivered to the intake, they will be sent again: ${message}`, 'error');
-    } else {
-      this.log(`Collection cycle failed, retrying next cycle: ${message}`, 'error');
-    }
-  }
 }
 
 /**
@@ -344,11 +334,4 @@ function lockHeld(dir: string, holder: LockHolder, refreshed: boolean, retry: st
 
 function isObstacle(value: object): value is Obstacle {
   return 'key' in value && 'resolved' in value;
-}
-
-function errorKind(error: unknown): ErrorKind {
-  if (error instanceof PraError) return error.kind;
-  if (error instanceof IntakePushError) return 'intake';
-  if (error instanceof StateFileError || error instanceof StateFormatError) return 'state';
-  return 'other';
 }
