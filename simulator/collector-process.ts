@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { DEFAULT_INTAKE_KEY, DEFAULT_TOKEN } from './sekoia';
+import { Waiters } from './wait';
 
 /** The compiled entry point, as the container runs it, whether this file runs compiled or from source (jest). */
 const PARENT = path.resolve(__dirname, '..');
@@ -81,7 +82,7 @@ export class CollectorProcess {
   readonly lines: LogLine[] = [];
   readonly stderr: string[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
 
   private constructor(
     readonly child: ChildProcess,
@@ -139,23 +140,7 @@ export class CollectorProcess {
 
   /** Resolves once `predicate` holds, re-checked on every output line and at exit. */
   waitFor(predicate: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (!predicate()) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-    });
+    return this.waiters.waitFor(predicate, timeoutMs, what);
   }
 
   /** Resolves with the first log line matching, waiting for it if needed. */
@@ -188,7 +173,7 @@ export class CollectorProcess {
   }
 
   private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.waiters.notify();
   }
 }
 

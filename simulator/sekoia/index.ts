@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { Waiters } from '../wait';
+
 export interface SekoiaSimulatorOptions {
   intakeKey?: string;
   token?: string;
@@ -70,11 +72,6 @@ export const DEFAULT_TOKEN = 'simulated-platform-token';
 const MAX_BODY_BYTES = 10_485_760;
 const INTAKE_PATH = '/api/v1/intake-http';
 
-interface Waiter {
-  predicate: () => boolean;
-  resolve: () => void;
-}
-
 class Simulator implements SekoiaSimulator {
   readonly events: string[] = [];
   readonly logs: Array<{ date: string; level: string; message: string }> = [];
@@ -86,7 +83,7 @@ class Simulator implements SekoiaSimulator {
   private count = 0;
   private readonly faults: IntakeFault[] = [];
   private patchReply: unknown = {};
-  private waiters: Waiter[] = [];
+  private readonly waiters = new Waiters();
   private readonly server: http.Server;
   private readonly intakeKey: string;
   private readonly token: string;
@@ -131,21 +128,7 @@ class Simulator implements SekoiaSimulator {
   }
 
   waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        predicate,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`waitFor: condition not met within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.waiters.waitFor(predicate, timeoutMs);
   }
 
   close(): Promise<void> {
@@ -266,9 +249,7 @@ class Simulator implements SekoiaSimulator {
   }
 
   private notifyWaiters(): void {
-    const ready = this.waiters.filter((w) => w.predicate());
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const waiter of ready) waiter.resolve();
+    this.waiters.notify();
   }
 }
 
