@@ -87,7 +87,7 @@ export function printRun(run: RunResult): void {
   console.log(
     `\n== ${plan.name}: ${integer(plan.sessions)} closed sessions, ${integer(run.delivery.expected)} events ` +
       `over the last ${span(plan.historySeconds)}, first_run_lookback_hours ${plan.lookbackHours}; ` +
-      `generated in ${seconds(run.generatedSeconds)}, exactly-once ledger in ${seconds(run.ledgerSeconds)}, ` +
+      `generated in ${seconds(run.generatedSeconds)}, exactly-once judge in ${seconds(run.judgeSeconds)}, ` +
       `bench process RSS ${run.benchRssMb.toFixed(0)} MB`,
   );
   const table = rows(run);

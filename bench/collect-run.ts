@@ -6,7 +6,8 @@
 import { CollectorProcess, platformLaunch, type SimulatedPlatform } from '../simulator/collector-process';
 import { startPraSimulator, type PraSimulator } from '../simulator/pra';
 import { startSekoiaSimulator } from '../simulator/sekoia';
-import { DeliveryLedger, type DeliveryCount } from './delivery-ledger';
+import type { DeliveryCount, ExactlyOnce } from '../simulator/delivery-check';
+import { sessionJudge } from '../simulator/expected-session-events';
 import { DeliveryWatch, type RssSample } from './delivery-watch';
 import { cpuSeconds, peakRssMb } from './proc-stats';
 
@@ -28,9 +29,9 @@ export interface RunPlan {
 export interface RunResult {
   plan: RunPlan;
   generatedSeconds: number;
-  /** Time to list every expected event in the exactly-once ledger. */
-  ledgerSeconds: number;
-  /** This process's resident set once the tenant and the ledger exist. */
+  /** Time to state every expected event for the exactly-once judge. */
+  judgeSeconds: number;
+  /** This process's resident set once the tenant and the judge exist. */
   benchRssMb: number;
   delivery: DeliveryCount;
   /** Collector start to the last expected event, or to the failure. */
@@ -85,10 +86,8 @@ async function settle(pra: PraSimulator): Promise<boolean> {
     );
 }
 
-/** The tenant, and the ledger of what it must deliver, timed apart. */
-async function tenant(
-  plan: RunPlan,
-): Promise<{ pra: PraSimulator; ledger: DeliveryLedger; seconds: number[] }> {
+/** The tenant, and the judge of what it must deliver, timed apart. */
+async function tenant(plan: RunPlan): Promise<{ pra: PraSimulator; judge: ExactlyOnce; seconds: number[] }> {
   const generating = performance.now();
   const pra = await startPraSimulator({
     closedSessions: plan.sessions,
@@ -97,10 +96,11 @@ async function tenant(
     historySeconds: plan.historySeconds,
   });
   const counting = performance.now();
-  const ledger = new DeliveryLedger(pra.sessions);
+  // Digests: the judge of a million events then takes tens of MB, not the events' JSON.
+  const judge = sessionJudge(pra, { digest: true });
   return {
     pra,
-    ledger,
+    judge,
     seconds: [counting - generating, performance.now() - counting].map((ms) => ms / 1000),
   };
 }
@@ -117,8 +117,8 @@ function startCollector(plan: RunPlan, platform: SimulatedPlatform): CollectorPr
 }
 
 export async function runCollection(plan: RunPlan): Promise<RunResult> {
-  const { pra, ledger, seconds } = await tenant(plan);
-  const watch = new DeliveryWatch(ledger);
+  const { pra, judge, seconds } = await tenant(plan);
+  const watch = new DeliveryWatch(judge);
   const sekoia = await startSekoiaSimulator({
     secrets: { client_secret: 'sim-secret' },
     storeEvents: false,
@@ -143,9 +143,9 @@ export async function runCollection(plan: RunPlan): Promise<RunResult> {
     return {
       plan,
       generatedSeconds: seconds[0],
-      ledgerSeconds: seconds[1],
+      judgeSeconds: seconds[1],
       benchRssMb,
-      delivery: ledger.count(),
+      delivery: judge.count(),
       wallSeconds,
       requests,
       collector: stats,

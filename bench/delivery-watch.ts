@@ -1,11 +1,11 @@
 /**
- * Follows intake batches as they arrive during a bench run: accounts for them in the ledger, samples
+ * Follows intake batches as they arrive during a bench run: accounts for them in the judge, samples
  * the collector's memory every tenth of the events, and tells when the run is over: every event
  * arrived, the collector exited, or nothing arrived for too long.
  */
 import type { CollectorProcess } from '../simulator/collector-process';
 import type { AcceptedBatch } from '../simulator/sekoia';
-import type { DeliveryLedger } from './delivery-ledger';
+import type { ExactlyOnce } from '../simulator/delivery-check';
 import { rssMb } from './proc-stats';
 
 export interface RssSample {
@@ -31,7 +31,7 @@ export class DeliveryWatch {
   private nextSample = SAMPLE_EVERY_PERCENT;
   private onProgress?: () => void;
 
-  constructor(private readonly ledger: DeliveryLedger) {}
+  constructor(private readonly judge: ExactlyOnce) {}
 
   /**
    * The intake's onBatch hook. The check runs once the intake has answered: the collector waits
@@ -71,10 +71,10 @@ export class DeliveryWatch {
 
   private check(batch: AcceptedBatch): void {
     const before = process.cpuUsage();
-    this.ledger.record(batch.jsons);
+    this.judge.record(batch.jsons);
     const used = process.cpuUsage(before);
     this.checkCpuSeconds += (used.user + used.system) / 1e6;
-    if (this.completedAt === undefined && this.ledger.matched >= this.ledger.expected) {
+    if (this.completedAt === undefined && this.judge.matched >= this.judge.expected) {
       this.completedAt = batch.receivedAt;
     }
     this.sampleRss();
@@ -82,7 +82,7 @@ export class DeliveryWatch {
   }
 
   private sampleRss(): void {
-    const { matched, expected } = this.ledger;
+    const { matched, expected } = this.judge;
     if (this.pid === undefined) return;
     while (this.nextSample <= 100 && matched * 100 >= expected * this.nextSample) {
       try {

@@ -2,13 +2,12 @@
  * The end-to-end half of `bench:syslog`: the real entry point (`pull_pra_syslog`, with the image's
  * NODE_OPTIONS) downloads the generated archive from the PRA simulator, reads it and forwards every
  * record to the intake simulator. What the collector costs (wall time, CPU, peak RSS) is measured
- * from outside; that every record arrived once is checked by count and by an order-free digest of
- * the payloads, against the archive read here beforehand.
+ * from outside; that every record arrived once is checked by the exactly-once judge against the
+ * payloads the generator wrote (their digests), never by reading the archive with the module.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { readSyslogReport } from '../module/feeds/syslog/records';
 import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
+import { digestKey, ExactlyOnce, type DeliveryCount } from '../simulator/delivery-check';
 import { startPraSimulator } from '../simulator/pra';
 import { startSekoiaSimulator } from '../simulator/sekoia';
 import { cpuSeconds, peakRssMb } from './proc-stats';
@@ -16,8 +15,8 @@ import { cpuSeconds, peakRssMb } from './proc-stats';
 export interface CollectorRun {
   records: number;
   delivered: number;
-  /** The delivered payloads are exactly the archive's records, each once. */
-  exact: boolean;
+  /** The delivered payloads against the generated records: each must arrive once. */
+  delivery: DeliveryCount;
   seconds: number;
   cpuSeconds: number;
   peakRssMb: number;
@@ -28,26 +27,15 @@ const CHUNK_BYTES = 1024 * 1024;
 const LOOKBACK_HOURS = 2160;
 const TIMEOUT_MS = 30 * 60 * 1000;
 
-/** A multiset digest: the sum of each payload's 64-bit hash, so order does not matter and a copy counts. */
-class PayloadDigest {
-  count = 0;
-  private sum = 0n;
+/** The length of one digest of the generator's file (see digestKey). */
+const DIGEST_CHARS = 16;
 
-  add(payload: string): void {
-    this.count += 1;
-    this.sum += createHash('sha1').update(payload).digest().readBigUInt64BE();
-  }
-
-  equals(other: PayloadDigest): boolean {
-    return this.count === other.count && this.sum === other.sum;
-  }
-}
-
-/** What the intake must receive: every record the collector would read in the archive. */
-async function expectedDigest(zipPath: string): Promise<PayloadDigest> {
-  const digest = new PayloadDigest();
-  for await (const record of readSyslogReport(zipPath, () => undefined).records) digest.add(record.payload);
-  return digest;
+/** A judge expecting each payload whose digest the generator wrote, once per digest. */
+function judgeOf(payloadDigestsPath: string): ExactlyOnce {
+  const judge = new ExactlyOnce(digestKey);
+  const digests = fs.readFileSync(payloadDigestsPath, 'latin1');
+  for (let i = 0; i < digests.length; i += DIGEST_CHARS) judge.expect(digests.slice(i, i + DIGEST_CHARS));
+  return judge;
 }
 
 /** The archive's bytes, read as the simulator sends them: a chunk at a time, never whole. */
@@ -65,9 +53,12 @@ function* fileChunks(file: string): Generator<Uint8Array> {
   }
 }
 
-export async function runCollector(zipPath: string, nodeOptions: string): Promise<CollectorRun> {
-  const expected = await expectedDigest(zipPath);
-  const delivered = new PayloadDigest();
+export async function runCollector(
+  zipPath: string,
+  payloadDigestsPath: string,
+  nodeOptions: string,
+): Promise<CollectorRun> {
+  const judge = judgeOf(payloadDigestsPath);
   const pra = await startPraSimulator({ closedSessions: 0, openSessions: 0 });
   pra.injectFault({
     kind: 'body',
@@ -79,7 +70,7 @@ export async function runCollector(zipPath: string, nodeOptions: string): Promis
   const sekoia = await startSekoiaSimulator({
     secrets: { client_secret: 'sim-secret' },
     storeEvents: false,
-    onBatch: (batch) => batch.jsons.forEach((payload) => delivered.add(payload)),
+    onBatch: (batch) => judge.record(batch.jsons),
   });
   const collector = CollectorProcess.start(
     platformLaunch(
@@ -95,7 +86,7 @@ export async function runCollector(zipPath: string, nodeOptions: string): Promis
     const started = Date.now();
     const pid = collector.child.pid as number;
     await Promise.race([
-      sekoia.waitFor(() => delivered.count >= expected.count, TIMEOUT_MS),
+      sekoia.waitFor(() => judge.delivered >= judge.expected, TIMEOUT_MS),
       collector.exited.then(({ code, signal }) => {
         throw new Error(
           `the collector exited (code ${code}, signal ${signal}): ${collector.stderr.join(' ').slice(0, 500)}`,
@@ -104,7 +95,8 @@ export async function runCollector(zipPath: string, nodeOptions: string): Promis
     ]);
     const seconds = (Date.now() - started) / 1000;
     const run = { seconds, cpuSeconds: cpuSeconds(pid), peakRssMb: peakRssMb(pid) };
-    return { records: expected.count, delivered: delivered.count, exact: delivered.equals(expected), ...run };
+    const delivery = judge.count();
+    return { records: delivery.expected, delivered: delivery.delivered, delivery, ...run };
   } finally {
     await collector.stop('SIGKILL');
     await Promise.all([pra.close(), sekoia.close()]);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import yazl from 'yazl';
+import { Rng } from '../simulator/pra/data';
 import { segmentHeader, syslogDate } from '../simulator/pra/syslog-log';
 
 export interface GeneratedArchive {
@@ -44,34 +45,21 @@ const USERS = [
 ];
 const PERMISSIONS = ['jump_item_role', 'vault_account_role', 'session_policy', 'team_role', 'admin_flag'];
 
-/** xorshift32: reproducible and fast; the data only needs to look varied. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-}
-
 /** One audit message's payload; about one in ten is long enough to be cut into segments. */
-function payload(rand: () => number, when: number, n: number): string {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)];
-  const who = `site=pra.example.com;when=${when};who=${pick(USERS)};who_ip=192.0.2.${n % 250}`;
-  const kind = rand();
+function payload(rng: Rng, when: number, n: number): string {
+  const who = `site=pra.example.com;when=${when};who=${rng.pick(USERS)};who_ip=192.0.2.${n % 250}`;
+  const kind = rng.next();
   if (kind < 0.4) return `${who};event=token;client_id=4c6f1e2a9b`;
   if (kind < 0.65) return `${who};event=login;status=success;target=web/login;session=${n.toString(16)}`;
   if (kind < 0.8) return `${who};event=logout;target=web/login`;
   if (kind < 0.9) {
-    const note = rand() < 0.5 ? 'ticket CHG-42\\; approved by J. Doe' : 'ratio a\\=b, path C:\\\\pra';
+    const note = rng.chance(0.5) ? 'ticket CHG-42\\; approved by J. Doe' : 'ratio a\\=b, path C:\\\\pra';
     return `${who};event=setting_changed;old_api=0;new_api=1;comment=${note}`;
   }
   const changes = Array.from(
-    { length: 20 + Math.floor(rand() * 120) },
+    { length: rng.int(20, 139) },
     (_, i) =>
-      `old_${pick(PERMISSIONS)}_${i}=none;new_${pick(PERMISSIONS)}_${i}=Privileged Operators ${n % 97}`,
+      `old_${rng.pick(PERMISSIONS)}_${i}=none;new_${rng.pick(PERMISSIONS)}_${i}=Privileged Operators ${n % 97}`,
   );
   return `${who};event=user_changed;user=op${n % 53};${changes.join(';')}`;
 }
@@ -90,12 +78,16 @@ function segmentLines(pid: number, when: number, message: string): Buffer[] {
 /** Writes the messages of every pid, interleaved, until `shouldStop`; messages may be left open. */
 class SyslogWriter {
   readonly counts = { textBytes: 0, lines: 0, records: 0, otherLines: 0 };
-  private readonly rand: () => number;
+  private readonly rng: Rng;
   private readonly open = new Map<number, Buffer[]>();
   private when: number;
 
-  constructor(seed: number, firstWhen: number) {
-    this.rand = random(seed);
+  constructor(
+    seed: number,
+    firstWhen: number,
+    private readonly onRecord: (payload: string) => void,
+  ) {
+    this.rng = new Rng(seed);
     this.when = firstWhen;
   }
 
@@ -122,17 +114,19 @@ class SyslogWriter {
 
   private nextLine(): Buffer {
     this.counts.lines++;
-    if (this.rand() < 0.005) {
+    if (this.rng.chance(0.005)) {
       this.counts.otherLines++;
       return Buffer.from(
         `${syslogDate(this.when)} ${HOST} kernel: [${this.when % 100000}.123] eth0: link up\n`,
       );
     }
-    const pid = PIDS[Math.floor(this.rand() * PIDS.length)];
+    const pid = this.rng.pick(PIDS);
     let segments = this.open.get(pid);
     if (segments === undefined) {
-      this.when += Math.floor(this.rand() * 2);
-      segments = segmentLines(pid, this.when, payload(this.rand, this.when, this.counts.records));
+      this.when += this.rng.int(0, 1);
+      const message = payload(this.rng, this.when, this.counts.records);
+      this.onRecord(message);
+      segments = segmentLines(pid, this.when, message);
       this.counts.records++;
       this.open.set(pid, segments);
     }
@@ -155,6 +149,8 @@ class SyslogWriter {
 /**
  * Writes the members into `dir` (oldest first, so that time runs forward across rotations), then
  * the archive `zipPath` holding them: gzip members stored as they are, text members deflated.
+ * `onRecord` gets the payload of every audit message as it is generated: every one is written
+ * whole, so these are the events a collector must forward, known without reading the archive.
  */
 export async function generateSyslogArchive(
   dir: string,
@@ -163,9 +159,10 @@ export async function generateSyslogArchive(
   seed: number,
   /** The `when` of the first record (unix seconds); each next one is 0 or 1 s later. */
   firstWhen: number,
+  onRecord: (payload: string) => void = () => undefined,
 ): Promise<GeneratedArchive> {
   await mkdir(dir, { recursive: true });
-  const writer = new SyslogWriter(seed, firstWhen);
+  const writer = new SyslogWriter(seed, firstWhen, onRecord);
   const zip = new yazl.ZipFile();
   for (let rotation = MEMBERS - 1; rotation >= 0; rotation--) {
     const gzip = rotation >= 2;

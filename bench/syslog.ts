@@ -13,6 +13,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { readSyslogReport } from '../module/feeds/syslog/records';
+import { digestKey, isExact } from '../simulator/delivery-check';
 import { runCollector } from './syslog-collector';
 import { generateSyslogArchive, type GeneratedArchive } from './syslog-generator';
 import { benchEntry, runInChild } from './child';
@@ -22,7 +23,7 @@ import { peakRssMb } from './proc-stats';
 const MB = 1024 * 1024;
 const SEED = 20251211;
 /** Changing the generator changes the archive: bump this so that a stale cached one is not reused. */
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 /**
  * Records start a month ago (at midnight UTC, so the cached archive serves a whole day): well inside
  * PRA's 90-day retention, so a collector takes them all; about a week of records follows.
@@ -75,32 +76,55 @@ async function measure(zipPath: string): Promise<OurRun> {
   };
 }
 
+/** A generated archive: the ZIP, its counts, and the digests of the payloads it holds (see digestKey). */
+interface CachedArchive {
+  zipPath: string;
+  generated: GeneratedArchive;
+  /** One 16-character digest after the other, one per audit message, as the generator wrote them. */
+  payloadDigestsPath: string;
+}
+
 /** The cached archive of this size, generated first if it is not there yet. */
-async function archive(sizeMb: number): Promise<{ zipPath: string; generated: GeneratedArchive }> {
+async function archive(sizeMb: number): Promise<CachedArchive> {
   const dir = path.join(
     tmpdir(),
     'pra-bench-syslog',
     `v${GENERATOR_VERSION}-${sizeMb}mb-seed${SEED}-from${FIRST_WHEN}`,
   );
   const zipPath = path.join(dir, 'report.zip');
+  const payloadDigestsPath = path.join(dir, 'payload-digests.txt');
   const expectedPath = path.join(dir, 'generated.json');
   if (fs.existsSync(expectedPath)) {
     console.log(`bench:syslog: reusing ${zipPath}`);
-    return { zipPath, generated: JSON.parse(fs.readFileSync(expectedPath, 'utf8')) as GeneratedArchive };
+    const generated = JSON.parse(fs.readFileSync(expectedPath, 'utf8')) as GeneratedArchive;
+    return { zipPath, generated, payloadDigestsPath };
   }
   const started = Date.now();
+  fs.mkdirSync(dir, { recursive: true });
+  const digests = fs.openSync(payloadDigestsPath, 'w');
+  let pending: string[] = [];
+  const flush = (): void => {
+    fs.writeSync(digests, pending.join(''));
+    pending = [];
+  };
   const generated = await generateSyslogArchive(
     path.join(dir, 'members'),
     zipPath,
     sizeMb * MB,
     SEED,
     FIRST_WHEN,
+    (payload) => {
+      pending.push(digestKey(payload));
+      if (pending.length >= 65_536) flush();
+    },
   );
+  flush();
+  fs.closeSync(digests);
   fs.rmSync(path.join(dir, 'members'), { recursive: true });
   // Written last: its presence says the archive is whole.
   fs.writeFileSync(expectedPath, JSON.stringify(generated));
   console.log(`bench:syslog: generated ${zipPath} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return { zipPath, generated };
+  return { zipPath, generated, payloadDigestsPath };
 }
 
 /** The baseline is context, not a gate: any failure becomes a printed note. */
@@ -147,7 +171,7 @@ async function main(): Promise<void> {
     .option('--size-mb <n>', 'MB of syslog text in the generated archive', positiveInteger, 1024)
     .parse()
     .opts<{ sizeMb: number }>();
-  const { zipPath, generated } = await archive(sizeMb);
+  const { zipPath, generated, payloadDigestsPath } = await archive(sizeMb);
   const textMb = generated.textBytes / MB;
   console.log(
     `archive: ${(fs.statSync(zipPath).size / MB).toFixed(0)} MB on disk, ${textMb.toFixed(0)} MB of syslog text ` +
@@ -182,12 +206,15 @@ async function main(): Promise<void> {
         "text size over its time although it only goes through the .gz members' compressed bytes",
     );
   }
-  const collector = await runCollector(zipPath, IMAGE_NODE_OPTIONS);
+  const collector = await runCollector(zipPath, payloadDigestsPath, IMAGE_NODE_OPTIONS);
   rows.push(row('collector, end to end', textMb, { ...collector, withWhen: collector.records }));
   notes.push(
     `collector: pull_pra_syslog downloading the archive from the PRA simulator and pushing every record to ` +
       `the intake simulator; ${collector.delivered} of ${collector.records} records delivered, ` +
-      (collector.exact ? 'each exactly once' : 'NOT exactly the records of the archive'),
+      (isExact(collector.delivery)
+        ? 'each exactly once'
+        : `NOT exactly the records generated: lost ${collector.delivery.lost}, duplicated ` +
+          `${collector.delivery.duplicated}, unexpected ${collector.delivery.unexpected}`),
   );
   console.log(
     `\nreader + reassembly of ${textMb.toFixed(0)} MB of syslog text, node ${process.version}, ` +

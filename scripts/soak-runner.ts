@@ -8,13 +8,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eventIdentity } from '../module/feeds/sessions/event-identity';
-import type { SessionEvent } from '../module/feeds/sessions/events';
 import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
-import { compareDeliveries, expectedEvents } from '../simulator/delivery-check';
+import { ExactlyOnce, type DeliveryReport } from '../simulator/delivery-check';
+import { SessionEventKeys, sessionViews, viewEvents } from '../simulator/expected-session-events';
 import { startPraSimulator, type PraSimulator } from '../simulator/pra';
 import { Rng } from '../simulator/pra/data';
 import { startSekoiaSimulator, type AcceptedBatch, type SekoiaSimulator } from '../simulator/sekoia';
+import { Waiters } from '../simulator/wait';
 
 export interface SoakOptions {
   /** How long faults and restarts go on; the drain comes on top. */
@@ -54,11 +54,11 @@ export interface SoakReport {
   duplicatedUnexplained: number;
   /** Kills or abandoned stops followed by duplicates from more than one push: a bug. */
   allowanceExceeded: number;
-  /** Delivered events PRA does not hold, session fields aside (must be 0). */
+  /** Delivered events PRA does not hold, or with file counters no report of theirs showed (must be 0). */
   unexpected: number;
   /**
-   * Events delivered while their session ran whose session-level fields (file counters,
-   * participants) have changed since: each event carries its session's fields as of the report.
+   * Events delivered while their session ran whose file counters have grown since: each event
+   * carries its session's counters as of the report.
    */
   staleSessionFields: number;
   restarts: { sigterm: number; sigkill: number; unexpectedExits: number };
@@ -103,9 +103,76 @@ interface Arrival {
   acceptedAt: number;
 }
 
-/** The event itself, whatever its session's counters and participants looked like when it was reported. */
-function identity(json: string): string {
-  return eventIdentity(JSON.parse(json) as SessionEvent);
+/** An expected event: its key for the judge, where it sits in the simulator, and its JSON now. */
+interface ExpectedEvent {
+  key: string;
+  /** `lsid#index`, as `Workload.createdAt` knows it. */
+  position: string;
+  json: string;
+}
+
+/**
+ * Every intake batch, and once the run is over and the tenant no longer changes, the judge of them
+ * against what PRA holds: batches that came before are judged then, later ones as they come.
+ */
+class Deliveries {
+  readonly all: Array<{ json: string; arrival: Arrival }> = [];
+  /** First arrival of each expected event, by key. */
+  readonly firstArrival = new Map<string, Arrival>();
+  /** Each extra copy of an expected event, with the arrival of its first copy. */
+  readonly duplicates: Array<{ key: string; first: Arrival; later: Arrival }> = [];
+  readonly waiters = new Waiters();
+  private batches = 0;
+  private judge?: { exactlyOnce: ExactlyOnce; keys: SessionEventKeys };
+
+  accept(batch: AcceptedBatch): void {
+    const arrival = { batch: this.batches++, receivedAt: batch.receivedAt, acceptedAt: batch.acceptedAt };
+    for (const json of batch.jsons) {
+      this.all.push({ json, arrival });
+      this.account(json, arrival);
+    }
+    this.waiters.notify();
+  }
+
+  /** States what PRA holds now as expected, and judges every batch so far against it. */
+  expect(pra: PraSimulator): ExpectedEvent[] {
+    const exactlyOnce = new ExactlyOnce();
+    const events = sessionViews(pra).map((view) => ({ lsid: view.session.lsid, events: viewEvents(view) }));
+    const keys = new SessionEventKeys(pra, {
+      isExpected: (key) => exactlyOnce.has(key),
+      expected: () => events.flatMap((session) => session.events),
+    });
+    const expected = events.flatMap(({ lsid, events: sessionEvents }) =>
+      sessionEvents.map((event, i) => {
+        const key = keys.ofEvent(event);
+        exactlyOnce.expect(key);
+        return { key, position: `${lsid}#${i}`, json: JSON.stringify(event) };
+      }),
+    );
+    this.judge = { exactlyOnce, keys };
+    for (const { json, arrival } of this.all) this.account(json, arrival);
+    return expected;
+  }
+
+  /** Every expected event arrived (false before `expect`). */
+  get complete(): boolean {
+    return this.judge !== undefined && this.judge.exactlyOnce.matched === this.judge.exactlyOnce.expected;
+  }
+
+  report(): DeliveryReport {
+    if (!this.judge) throw new Error('Deliveries.report() before expect()');
+    return this.judge.exactlyOnce.report();
+  }
+
+  private account(json: string, arrival: Arrival): void {
+    if (!this.judge) return;
+    const key = this.judge.keys.ofJson(json);
+    const outcome = this.judge.exactlyOnce.deliverKey(key);
+    if (key === undefined) return;
+    if (outcome === 'matched' && !this.firstArrival.has(key)) this.firstArrival.set(key, arrival);
+    const first = this.firstArrival.get(key);
+    if (outcome === 'duplicated' && first) this.duplicates.push({ key, first, later: arrival });
+  }
 }
 
 /** Keeps one collector running on one data directory, restarting it the way the platform would. */
@@ -314,26 +381,12 @@ function schedule(nextDelayMs: () => number, action: () => Promise<void> | void)
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? ((): void => undefined);
   const rng = new Rng(options.seed);
-  const arrivals = new Map<string, Arrival[]>();
-  const rawDelivered: string[] = [];
-  let batches = 0;
-  let onDelivery = (): void => undefined;
-  const recordBatch = (batch: AcceptedBatch): void => {
-    const id = batches++;
-    for (const json of batch.jsons) {
-      rawDelivered.push(json);
-      const key = identity(json);
-      const list = arrivals.get(key) ?? [];
-      list.push({ batch: id, receivedAt: batch.receivedAt, acceptedAt: batch.acceptedAt });
-      arrivals.set(key, list);
-    }
-    onDelivery();
-  };
+  const deliveries = new Deliveries();
 
   const sekoia = await startSekoiaSimulator({
     secrets: { client_secret: 'sim-secret' },
     storeEvents: false,
-    onBatch: recordBatch,
+    onBatch: (batch) => deliveries.accept(batch),
   });
   const pra = await startPraSimulator({
     seed: options.seed,
@@ -379,20 +432,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await Promise.all(stoppers.splice(0).map((stop) => stop()));
     workload.endAll();
     const runEndedAt = Date.now();
-    const expected = (await expectedEvents(pra)).map(identity);
+    const expected = deliveries.expect(pra);
     log(`faults stopped; waiting for ${expected.length} events at the intake`);
     // Done when every event arrived, or when the collector says it follows nothing any more (then
     // whatever is missing is lost for good, and waiting longer would only hide that).
     const collector = supervisor.current.process;
     const linesBefore = collector.lines.length;
     const drained = await Promise.race([
-      waitUntil(
-        () => expected.every((key) => arrivals.has(key)),
-        options.drainTimeoutMs ?? 90_000,
-        (check) => {
-          onDelivery = check;
-        },
-      ),
+      deliveries.waiters
+        .waitFor(() => deliveries.complete, options.drainTimeoutMs ?? 90_000, 'every event at the intake')
+        .then(
+          () => true,
+          () => false,
+        ),
       collector
         .waitFor(
           () =>
@@ -403,7 +455,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           'the collector to finish every session',
         )
         .then(
-          () => expected.every((key) => arrivals.has(key)),
+          () => deliveries.complete,
           () => false,
         ),
     ]);
@@ -414,9 +466,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       supervisor,
       workload,
       expected,
-      rawExpected: await expectedEvents(pra),
-      rawDelivered,
-      arrivals,
+      deliveries,
       faults: faults.injected,
       drained,
       runEndedAt,
@@ -442,44 +492,21 @@ function keepLogs(supervisor: Supervisor, seed: number): string {
   return dir;
 }
 
-/** Resolves true once `predicate` holds (checked whenever `subscribe`'s callback fires), false on timeout. */
-function waitUntil(
-  predicate: () => boolean,
-  timeoutMs: number,
-  subscribe: (check: () => void) => void,
-): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    const check = (): void => {
-      if (!predicate()) return;
-      clearTimeout(timer);
-      resolve(true);
-    };
-    subscribe(check);
-    check();
-  });
-}
-
 interface ReportInput {
   options: SoakOptions;
   pra: PraSimulator;
   supervisor: Supervisor;
   workload: Workload;
-  expected: string[];
-  rawExpected: string[];
-  rawDelivered: string[];
-  arrivals: Map<string, Arrival[]>;
+  expected: ExpectedEvent[];
+  deliveries: Deliveries;
   faults: Record<FaultKind, number>;
   drained: boolean;
   runEndedAt: number;
 }
 
 function buildReport(input: ReportInput): SoakReport {
-  const { supervisor, arrivals } = input;
-  const delivery = compareDeliveries(
-    input.expected,
-    [...arrivals].flatMap(([key, a]) => a.map(() => key)),
-  );
+  const { supervisor, deliveries } = input;
+  const delivery = deliveries.report();
   const problems: string[] = [];
 
   // Each extra copy is explained by how the run that sent the first copy ended.
@@ -487,48 +514,40 @@ function buildReport(input: ReportInput): SoakReport {
   let afterAbandonedStop = 0;
   let unexplained = 0;
   const pushesRepeated = new Map<Incarnation, Set<number>>();
-  for (const [key, list] of arrivals) {
-    if (list.length < 2) continue;
-    for (const later of list.slice(1)) {
-      const first = list[0] as Arrival;
-      const sender = supervisor.senderAt(first.receivedAt);
-      const abandoned =
-        sender?.ending === 'SIGTERM' &&
-        sender.process.lines.some((l) => /before the intake acknowledged/.test(String(l.message)));
-      if (sender && sender !== supervisor.senderAt(later.receivedAt) && sender.ending === 'SIGKILL') {
-        afterKill++;
-      } else if (sender && sender !== supervisor.senderAt(later.receivedAt) && abandoned) {
-        afterAbandonedStop++;
-      } else {
-        unexplained++;
-        if (unexplained <= 3) problems.push(`unexplained duplicate: ${key.slice(0, 200)}`);
-        continue;
-      }
-      const pushes = pushesRepeated.get(sender) ?? new Set<number>();
-      pushes.add(first.batch);
-      pushesRepeated.set(sender, pushes);
+  for (const { key, first, later } of deliveries.duplicates) {
+    const sender = supervisor.senderAt(first.receivedAt);
+    const abandoned =
+      sender?.ending === 'SIGTERM' &&
+      sender.process.lines.some((l) => /before the intake acknowledged/.test(String(l.message)));
+    if (sender && sender !== supervisor.senderAt(later.receivedAt) && sender.ending === 'SIGKILL') {
+      afterKill++;
+    } else if (sender && sender !== supervisor.senderAt(later.receivedAt) && abandoned) {
+      afterAbandonedStop++;
+    } else {
+      unexplained++;
+      if (unexplained <= 3) problems.push(`unexplained duplicate: ${key.slice(0, 200)}`);
+      continue;
     }
+    const pushes = pushesRepeated.get(sender) ?? new Set<number>();
+    pushes.add(first.batch);
+    pushesRepeated.set(sender, pushes);
   }
   const allowanceExceeded = [...pushesRepeated.values()].filter((pushes) => pushes.size > 1).length;
 
   // Live delay: creation in a running session to first arrival, for events created before the end.
   const delays: number[] = [];
-  const positions = eventPositions(input.pra);
-  if (positions.length !== input.expected.length) {
-    problems.push(`the simulator holds ${positions.length} events but renders ${input.expected.length}`);
-  }
-  for (const [i, key] of input.expected.entries()) {
-    const created = input.workload.createdAt.get(positions[i] as string);
-    const arrived = arrivals.get(key)?.[0]?.acceptedAt;
+  for (const { key, position } of input.expected) {
+    const created = input.workload.createdAt.get(position);
+    const arrived = deliveries.firstArrival.get(key)?.acceptedAt;
     if (created !== undefined && arrived !== undefined && created <= input.runEndedAt) {
       delays.push(arrived - created);
     }
   }
   delays.sort((a, b) => a - b);
 
-  const rawExpected = new Set(input.rawExpected);
+  const finalJson = new Set(input.expected.map((e) => e.json));
   const staleSessionFields =
-    input.rawDelivered.filter((json) => !rawExpected.has(json)).length - delivery.unexpected;
+    deliveries.all.filter(({ json }) => !finalJson.has(json)).length - delivery.unexpected;
   const warnings = supervisor.incarnations.reduce(
     (n, i) =>
       n + i.process.lines.filter((l) => /^(warn|warning|error|critical)$/.test(String(l.level))).length,
@@ -567,11 +586,6 @@ function buildReport(input: ReportInput): SoakReport {
     lostSamples: delivery.lostSamples,
     problems,
   };
-}
-
-/** `lsid#index` of every event, in the order expectedEvents() renders them (sessions order, then events). */
-function eventPositions(pra: PraSimulator): string[] {
-  return pra.sessions.flatMap((s) => s.events.map((_, i) => `${s.lsid}#${i}`));
 }
 
 export function formatSoakReport(report: SoakReport): string {

@@ -3,7 +3,7 @@
  * simulator's data and the intake contract alone, never through the module's parsers: a parser bug
  * then shows as lost or unexpected events instead of being copied into the expectation.
  */
-import { compareMultisets, type DeliveryReport } from './delivery-check';
+import { canonicalJson, compareMultisets, type DeliveryReport } from './delivery-check';
 import type { PraSimulator, SimSyslogRecord, SimTeam, SimTeamEvent, SimVaultActivity } from './pra';
 
 /** A Vault account activity event for the intake; every value is a string. */
@@ -122,15 +122,6 @@ export function checkFeedDelivery(
         delivered,
       );
   }
-}
-
-/** JSON with object keys sorted at every depth: equal for equal events whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 /** Vault or Team: expected objects against the JSON strings the intake received, key order ignored. */

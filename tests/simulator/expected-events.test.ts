@@ -1,5 +1,5 @@
+import { canonicalJson } from '../../simulator/delivery-check';
 import {
-  canonicalJson,
   compareJsonEvents,
   compareSyslogEvents,
   expectedSyslogEvents,

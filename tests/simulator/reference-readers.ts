@@ -1,11 +1,12 @@
 /**
- * Deliberately plain readers of the simulator's Vault, Team and Syslog replies, written from the
- * intake contract for these tests only. The ground-truth functions are checked against them: the
+ * Deliberately plain readers of the simulator's AccessSession, Vault, Team and Syslog replies,
+ * written from the intake contracts for these tests only. The ground-truth functions are checked against them: the
  * simulator's rendering and its statement of the expected events must tell the same story.
  */
 import { SaxesParser } from 'saxes';
 
 import type { TeamIntakeEvent, VaultIntakeEvent } from '../../simulator/expected-events';
+import type { SessionIntakeEvent, SessionIntakeParty } from '../../simulator/expected-session-events';
 import type { ArchiveEntry } from './pra-http';
 
 interface Element {
@@ -40,6 +41,77 @@ function parseXml(xml: string): Element {
 
 const child = (e: Element, name: string): Element | undefined => e.children.find((c) => c.name === name);
 const children = (e: Element, name: string): Element[] => e.children.filter((c) => c.name === name);
+
+/** Keeps `value` under `key` when it is not empty, as the contract wants every key. */
+function put<T extends object>(target: T, key: keyof T, value: string | object | undefined): void {
+  const empty =
+    value === undefined || value === '' || (typeof value === 'object' && Object.keys(value).length === 0);
+  if (!empty) Object.assign(target, { [key]: value });
+}
+
+/** One event per `session_details/event`, read the way event-contract.md describes it. */
+export function sessionEventsFromXml(xml: string): SessionIntakeEvent[] {
+  return children(parseXml(xml), 'session').flatMap((session) => {
+    const fields = new Map<string, SessionIntakeParty>();
+    const participants = [
+      ...children(child(session, 'customer_list') ?? session, 'customer'),
+      ...children(child(session, 'rep_list') ?? session, 'representative'),
+    ];
+    for (const p of participants) {
+      const gsnumber = p.attributes.gsnumber;
+      if (!gsnumber) continue;
+      const known = fields.get(gsnumber) ?? {};
+      for (const name of ['private_ip', 'public_ip', 'hostname', 'os'] as const) {
+        const text = child(p, name)?.text;
+        if (text !== undefined && text !== '' && text !== 'Unknown') known[name] = text;
+      }
+      fields.set(gsnumber, known);
+    }
+    const party = (e: Element | undefined, withFields: boolean): SessionIntakeParty | undefined => {
+      if (!e) return undefined;
+      const out: SessionIntakeParty = {};
+      put(out, 'type', e.attributes.type);
+      put(out, 'name', e.text);
+      put(out, 'gsnumber', e.attributes.gsnumber);
+      const known = withFields && e.attributes.gsnumber ? fields.get(e.attributes.gsnumber) : undefined;
+      for (const name of ['private_ip', 'public_ip', 'hostname', 'os'] as const)
+        put(out, name, known?.[name]);
+      return out;
+    };
+    const jumpGroup = child(session, 'jump_group');
+    const jump: NonNullable<SessionIntakeEvent['jump_group']> = {};
+    put(jump, 'name', jumpGroup?.text);
+    put(jump, 'type', jumpGroup?.attributes.type);
+    return children(child(session, 'session_details') ?? session, 'event').map((e) => {
+      const event = {} as SessionIntakeEvent;
+      put(event, 'timestamp', e.attributes.timestamp);
+      put(event, 'event_type', e.attributes.event_type);
+      put(event, 'performed_by', party(child(e, 'performed_by'), true));
+      const data: Record<string, string> = {};
+      for (const v of children(child(e, 'data') ?? e, 'value')) {
+        if (!v.attributes.name) continue;
+        Object.defineProperty(data, v.attributes.name, {
+          value: v.attributes.value ?? '',
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      put(event, 'data', data);
+      put(event, 'destination', party(child(e, 'destination'), false));
+      const encoded = child(e, 'encoded_body')?.text;
+      put(event, 'body', encoded ? Buffer.from(encoded, 'base64').toString('utf8') : child(e, 'body')?.text);
+      put(event, 'session_id', session.attributes.lsid);
+      put(event, 'jump_group', jump);
+      put(event, 'primary_customer', party(child(session, 'primary_customer'), true));
+      put(event, 'primary_rep', party(child(session, 'primary_rep'), true));
+      for (const name of ['file_transfer_count', 'file_move_count', 'file_delete_count'] as const) {
+        put(event, name, child(session, name)?.text);
+      }
+      return event;
+    });
+  });
+}
 
 export function vaultEventsFromXml(xml: string): VaultIntakeEvent[] {
   return children(parseXml(xml), 'vault_account_activity').map((e) => {

@@ -8,7 +8,8 @@ import {
   type CollectorLaunch,
   type LogLine,
 } from '../../simulator/collector-process';
-import { compareDeliveries, expectedEvents, type DeliveryReport } from '../../simulator/delivery-check';
+import type { DeliveryReport } from '../../simulator/delivery-check';
+import { checkSessionDelivery, expectedSessionJsons } from '../../simulator/expected-session-events';
 import { startPraSimulator, type PraSimulator, type PraSimulatorOptions } from '../../simulator/pra';
 import {
   startSekoiaSimulator,
@@ -94,12 +95,14 @@ export class Scenario {
     return last;
   }
 
+  /** The session events PRA shows now of `lsids` (default all), stated from the simulator's data. */
   async expected(lsids?: string[]): Promise<string[]> {
-    return expectedEvents(this.pra, lsids);
+    return expectedSessionJsons(this.pra, lsids);
   }
 
+  /** The intake's session events against `expected`: lost, duplicated, unexpected. */
   report(expected: readonly string[]): DeliveryReport {
-    return compareDeliveries(expected, this.sekoia.events);
+    return checkSessionDelivery(this.pra, expected, this.sekoia.events);
   }
 
   /** Waits until every expected event reached the intake at least once. */
