@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportItem, SessionEvent } from '../../module/feeds/sessions/events';
 import { parseAccessSessionReport, type ParseOptions } from '../../module/feeds/sessions/report-parser';
+import { Rng } from '../../simulator/pra/data';
 import { collect } from '../support/async';
 
 export function fixture(name: string): Buffer {
@@ -69,13 +70,8 @@ export async function failure(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a failure, got none');
 }
 
-/** Mulberry32 chunk sizes from 1 to `max`, so that a failing split can be replayed from its seed. */
+/** Seeded chunk sizes from 1 to `max` (the simulator's Rng), so that a failing split can be replayed from its seed. */
 export function randomSizes(seed: number, max: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return 1 + Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
-  };
+  const rng = new Rng(seed);
+  return () => rng.int(1, max);
 }
