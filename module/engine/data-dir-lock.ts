@@ -130,8 +130,13 @@ export class DataDirLock {
   refresh(): LockHolder | undefined {
     if (!this.isHeld) return {};
     const seen = this.read();
-    // Removed by hand: still nobody else's, so taken again.
-    if (seen === undefined && this.create()) return undefined;
+    try {
+      // Removed by hand: still nobody else's, so taken again.
+      if (seen === undefined && this.create()) return undefined;
+    } catch {
+      // The directory itself is gone or failing (this runs on a timer: nothing may throw): the state save will say so.
+      return undefined;
+    }
     if (seen?.holder.token !== this.token) {
       this.isHeld = false;
       return seen?.holder ?? this.read()?.holder ?? {};
@@ -142,7 +147,7 @@ export class DataDirLock {
       fs.renameSync(temp, this.path);
     } catch {
       // A full or failing disk: the heartbeat is late, and the state save will say why.
-      fs.rmSync(temp, { force: true });
+      removeQuietly(temp);
     }
     return undefined;
   }
@@ -152,11 +157,8 @@ export class DataDirLock {
     if (!this.isHeld) return;
     this.isHeld = false;
     if (this.read()?.holder.token !== this.token) return;
-    try {
-      fs.rmSync(this.path, { force: true });
-    } catch {
-      // Left behind: the next collector finds it stale (this pid is not running any more).
-    }
+    // Left behind if that fails: the next collector finds it stale (this pid is not running any more).
+    removeQuietly(this.path);
   }
 
   private create(): boolean {
@@ -229,7 +231,7 @@ export class DataDirLock {
     } catch {
       // Taken again meanwhile: that collector holds it.
     } finally {
-      fs.rmSync(aside, { force: true });
+      removeQuietly(aside);
     }
   }
 }
@@ -264,6 +266,15 @@ function parseHolder(text: string): LockHolder {
   if (typeof since === 'string') holder.since = since;
   if (typeof heartbeat === 'string') holder.heartbeat = heartbeat;
   return holder;
+}
+
+/** Removes a file; what cannot be removed (a directory left at its path) stays, it harms nothing. */
+function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // See above.
+  }
 }
 
 function processIsAlive(pid: number): boolean {

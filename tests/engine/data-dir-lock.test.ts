@@ -160,6 +160,24 @@ describe('the data directory lock', () => {
     expect(fs.existsSync(lock.path)).toBe(true);
   });
 
+  it('never throws from a refresh, which runs on a timer, even once its directory is gone', () => {
+    const world = new World();
+    const lock = world.lock();
+    lock.acquire();
+    fs.rmSync(dir, { recursive: true });
+    expect(lock.refresh()).toBeUndefined();
+    fs.mkdirSync(dir);
+  });
+
+  it('takes over a lock that is a directory once it stays so, without throwing', () => {
+    const world = new World();
+    fs.mkdirSync(path.join(dir, LOCK_FILE_NAME, 'inside'), { recursive: true });
+    const lock = world.lock();
+    expect(lock.acquire().acquired).toBe(false);
+    world.pass(STALE_AFTER_MS);
+    expect(lock.acquire().acquired).toBe(true);
+  });
+
   it('waits for a lock file half written, then takes it over if it stays so', () => {
     const world = new World();
     fs.writeFileSync(path.join(dir, LOCK_FILE_NAME), '');
