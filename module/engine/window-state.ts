@@ -3,6 +3,7 @@
  * activity, Syslog): a watermark, and how many copies of each distinct event at or shortly before
  * it the intake already accepted.
  */
+import { PRA_RETENTION_SECONDS } from '../pra/reports';
 import type { FeedState } from './feed';
 import { isoSeconds, pythonCheckpoint } from './python-checkpoint';
 import {
@@ -18,9 +19,6 @@ import {
 } from './saved-fields';
 import { StateNotices, type NoticeSink } from './state-notices';
 import { isRecord, StateFormatError } from './state-store';
-
-/** PRA keeps these logs 90 days: nothing older can be asked for, so nothing older is kept. */
-export const RETENTION_SECONDS = 90 * 24 * 3600;
 
 export interface SetAsideWindow {
   from: number;
@@ -86,7 +84,7 @@ export class WindowState implements FeedState {
     const content =
       saved === undefined
         ? starting(now - lookbackSeconds)
-        : readSaved(saved, now - lookbackSeconds, now - RETENTION_SECONDS, notices, file);
+        : readSaved(saved, now - lookbackSeconds, now - PRA_RETENTION_SECONDS, notices, file);
     const state = new WindowState(content, overlapSeconds, notices);
     state.clampToRetention(now);
     return state;
@@ -161,7 +159,7 @@ export class WindowState implements FeedState {
    */
   clampToRetention(now: number): void {
     this.clampToClock(now);
-    this.raiseFloor(now - RETENTION_SECONDS);
+    this.raiseFloor(now - PRA_RETENTION_SECONDS);
   }
 
   toJSON(): WindowStateContent {

@@ -1,16 +1,8 @@
 /** Report events as the copy ledger takes them: their time, their identity and their text. */
-import { createHash } from 'node:crypto';
 import type { TimedEvent } from '../engine/copy-ledger';
+import { shortDigest } from '../engine/identity';
 import type { IncrementalXmlParser } from '../xml/reader';
 import { mapItems, type ChunkParser } from '../xml/worker-loop';
-
-/**
- * What makes two events the same: their whole text. Short, since the state keeps one per event of
- * the overlap; 96 bits leave no practical chance of two different events of one second colliding.
- */
-export function identityOf(text: string): string {
-  return createHash('sha1').update(text).digest('base64').slice(0, 16);
-}
 
 /** Unix seconds from a PRA timestamp; undefined unless it is a whole number. */
 export function unixSeconds(value: string | undefined): number | undefined {
@@ -20,7 +12,7 @@ export function unixSeconds(value: string | undefined): number | undefined {
 /** An event object as forwarded: its JSON, its `timestamp`, and the identity of that JSON. */
 export function timedJsonEvent(event: { timestamp?: string }): TimedEvent {
   const text = JSON.stringify(event);
-  return { time: unixSeconds(event.timestamp), identity: identityOf(text), text };
+  return { time: unixSeconds(event.timestamp), identity: shortDigest(text), text };
 }
 
 /** A report parser whose events leave the parse thread serialised, timed and identified. */

@@ -34,3 +34,6 @@ export function isReportName(name: string): name is ReportName {
 export function requiredPermission(report: string): string {
   return isReportName(report) ? PRA_REPORTS[report].permission : 'the reporting permission of this report';
 }
+
+/** PRA keeps its reports' data 90 days: nothing older can be asked for, so nothing older is kept. */
+export const PRA_RETENTION_SECONDS = 90 * 24 * 3600;

@@ -117,10 +117,9 @@ describe('a session watermark ahead of the clock', () => {
     const tenant = tenantWith(3, NOW - 200);
     const seen = Object.fromEntries([...tenant.sessions.values()].map((s) => [s.lsid, s.end as number]));
     const saved: StateFileContent = {
-      version: 2,
+      version: 3,
       most_recent_date_seen: '',
-      closed_watermark: NOW + HOUR,
-      started_watermark: NOW + HOUR,
+      watermark: NOW + HOUR,
       seen,
       tracked: {},
       set_aside: {},
@@ -135,7 +134,7 @@ describe('a session watermark ahead of the clock', () => {
     const later = tenant.expected().filter((json) => json.includes('later'));
     expect(multiset(env.intake.accepted)).toEqual(multiset(later));
     expect(env.messages('warning')).toEqual([
-      expect.stringMatching(/^State file context\.json: the listing watermarks/),
+      expect.stringMatching(/^State file context\.json: the watermark \(.*\) is ahead of the clock/),
     ]);
   });
 

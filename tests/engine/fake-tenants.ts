@@ -8,7 +8,7 @@ import type { WindowSource } from '../../module/engine/window-cycle';
 import { EventSerializer } from '../../module/feeds/sessions/event-json';
 import type { SerializedItem } from '../../module/feeds/sessions/events';
 import type { ListingWindow, SessionSource } from '../../module/feeds/sessions/source';
-import { identityOf } from '../../module/feeds/timed-events';
+import { shortDigest } from '../../module/engine/identity';
 import { PraError } from '../../module/pra/errors';
 
 export type FaultKind = 'http' | 'timeout' | 'parse';
@@ -168,7 +168,7 @@ export class FakeActivityTenant implements WindowSource {
     }
     for (const event of this.events) {
       if (event.time >= first && event.time <= last) {
-        yield { time: event.time, identity: identityOf(event.text), text: event.text };
+        yield { time: event.time, identity: shortDigest(event.text), text: event.text };
       }
     }
   }

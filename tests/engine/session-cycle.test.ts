@@ -336,9 +336,9 @@ describe('the session cycle', () => {
     );
     expect(Math.max(...tracked)).toBeLessThanOrEqual(MAX_NEW_SESSIONS_PER_WINDOW);
     // The watermarks advanced window by window, and the first cycle reached now.
-    const watermarks = env.saves.map((json) => (JSON.parse(json) as StateFileContent).closed_watermark);
+    const watermarks = env.saves.map((json) => (JSON.parse(json) as StateFileContent).watermark);
     expect(new Set(watermarks).size).toBeGreaterThan(3);
-    expect(saved(env).closed_watermark).toBe(NOW);
+    expect(saved(env).watermark).toBe(NOW);
     expect(Object.keys(saved(env).seen).length).toBeLessThanOrEqual(MAX_NEW_SESSIONS_PER_WINDOW);
   });
 

@@ -61,7 +61,7 @@ describe('saving the state', () => {
     store.save(state);
     const saved = JSON.parse(fs.readFileSync(store.path, 'utf8')) as StateFileContent;
     expect(saved.tracked.s1.lastError).toBe('refused ***');
-    expect(saved.closed_watermark).toBe(NOW);
+    expect(saved.watermark).toBe(NOW);
   });
 
   it('writes the plain JSON when no string holds a secret', () => {

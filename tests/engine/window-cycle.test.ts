@@ -6,7 +6,7 @@ import { MAX_EVENTS_PER_WINDOW, MAX_WINDOW_FAILURES, WindowCycle } from '../../m
 import { WindowState, type WindowStateContent } from '../../module/engine/window-state';
 import { FakeEnvironment, multiset } from './fakes';
 import { FakeActivityTenant } from './fake-tenants';
-import { identityOf } from '../../module/feeds/timed-events';
+import { shortDigest } from '../../module/engine/identity';
 
 const NOW = 1_800_000_000;
 const DAY = 86_400;
@@ -102,7 +102,7 @@ describe('the window cycle', () => {
     // PRA shows the same untimed events in every reply, as inexact or overlapping windows may.
     tenant.fetch = async function* (window) {
       yield* fetch(window);
-      for (const text of untimed) yield { time: undefined, identity: identityOf(text), text };
+      for (const text of untimed) yield { time: undefined, identity: shortDigest(text), text };
     };
     const { env, cycle } = start(tenant, undefined, { lookback: 2 * DAY });
     await cycle.run();

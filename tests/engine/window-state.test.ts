@@ -3,7 +3,8 @@
  * load, what cannot be used is dropped and named, and no saved time may be ahead of the clock.
  */
 import { StateFormatError } from '../../module/engine/state-store';
-import { RETENTION_SECONDS, WindowState, type WindowStateContent } from '../../module/engine/window-state';
+import { WindowState, type WindowStateContent } from '../../module/engine/window-state';
+import { PRA_RETENTION_SECONDS as RETENTION_SECONDS } from '../../module/pra/reports';
 
 const NOW = 1_800_000_000;
 const DAY = 86_400;

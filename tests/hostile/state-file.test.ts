@@ -197,7 +197,7 @@ describe('a state file ahead of the clock', () => {
     await running.moreCycles(4);
     expect(running.report(expected)).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0 });
     expect(
-      collector.lines.filter((line) => /watermarks .* are ahead of the clock/.test(String(line.message))),
+      collector.lines.filter((line) => /watermark .* is ahead of the clock/.test(String(line.message))),
     ).toHaveLength(1);
     expect(await stopWithinGrace(collector)).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { shortDigest } from '../../engine/identity';
 import type { Ledger, Sealed } from '../../engine/forwarder';
 import { eventIdentity } from './event-identity';
 import type { ReportSessionEnd, SerializedItem, SessionEvent } from './events';
@@ -144,8 +144,5 @@ function emptyReceipt(): SessionReceipt {
 
 /** What identifies an event, short: compared across cycles to detect a rewritten history. */
 function fingerprintOf(json: string): string {
-  return createHash('sha1')
-    .update(eventIdentity(JSON.parse(json) as SessionEvent))
-    .digest('base64')
-    .slice(0, 16);
+  return shortDigest(eventIdentity(JSON.parse(json) as SessionEvent));
 }

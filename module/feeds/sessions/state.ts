@@ -1,11 +1,9 @@
 import type { FeedState } from '../../engine/feed';
+import { PRA_RETENTION_SECONDS } from '../../pra/reports';
 import { isoSeconds, pythonCheckpoint } from '../../engine/python-checkpoint';
 import { count, describe, own, SavedEntry, SavedFields, text, time } from '../../engine/saved-fields';
 import { StateNotices, type NoticeSink } from '../../engine/state-notices';
 import { isRecord, StateFormatError } from '../../engine/state-store';
-
-/** PRA keeps session data for 90 days: nothing older can be fetched, so nothing older is kept. */
-export const PRA_RETENTION_SECONDS = 90 * 24 * 3600;
 
 /** A session listed but not yet finished: new, running (followed), or partly forwarded. */
 export interface TrackedSession {
@@ -30,14 +28,15 @@ export interface SetAsideSession {
 
 /**
  * The on-disk shape of `context.json`. `most_recent_date_seen` is the key the Python SDK's
- * checkpoints read and write, kept in step with the closed-session watermark so that the file stays
- * meaningful to (and can be taken over from) the Python collector.
+ * checkpoints read and write, kept in step with the watermark so that the file stays meaningful to
+ * (and can be taken over from) the Python collector. Version 2 kept two watermarks, for the closed
+ * and the started listings, that always held the same value: it is still read.
  */
 export interface StateFileContent {
-  version: 2;
+  version: 3;
   most_recent_date_seen: string;
-  closed_watermark: number;
-  started_watermark: number;
+  /** Both listings, and the closed sessions fetched by window, have covered everything before it. */
+  watermark: number;
   seen: Record<string, number>;
   tracked: Record<string, TrackedSession>;
   set_aside: Record<string, SetAsideSession>;
@@ -45,8 +44,7 @@ export interface StateFileContent {
 
 /** The state in memory: lsid maps as Maps, so that no session id is special (`__proto__` included). */
 interface SessionsContent {
-  closed: number;
-  started: number;
+  watermark: number;
   seen: Map<string, number>;
   tracked: Map<string, TrackedSession>;
   setAside: Map<string, SetAsideSession>;
@@ -55,7 +53,7 @@ interface SessionsContent {
 export type FailureOutcome = 'retry' | 'set-aside';
 
 /**
- * The session feed's memory between cycles and across restarts: two listing watermarks, the
+ * The session feed's memory between cycles and across restarts: the watermark, the
  * finished sessions still inside the listing overlap (`seen`), the sessions being fetched or
  * followed (`tracked`), and those set aside after repeated failures. The engine saves it after each
  * commit, so mutations reach the disk only once the intake has accepted the matching events.
@@ -73,7 +71,7 @@ export class SessionsState implements FeedState {
 
   /**
    * The saved state, or one starting `lookbackSeconds` back when there is none. A Python
-   * collector's file is taken over: its checkpoint becomes both watermarks and its lsid cache
+   * collector's file is taken over: its checkpoint becomes the watermark and its lsid cache
    * becomes `seen`, so switching collectors neither loses nor repeats sessions. A watermark older
    * than PRA's retention is moved up to it: those sessions are gone from PRA anyway. What cannot be
    * used is dropped and reported (see reportTo); StateFormatError when nothing of it can be.
@@ -92,14 +90,6 @@ export class SessionsState implements FeedState {
     this.notices.reportTo(sink);
   }
 
-  get closedWatermark(): number {
-    return this.content.closed;
-  }
-
-  get startedWatermark(): number {
-    return this.content.started;
-  }
-
   /** Sessions to fetch this cycle, oldest first so that a backlog drains in order. */
   get trackedLsids(): string[] {
     return [...this.content.tracked.entries()]
@@ -109,7 +99,7 @@ export class SessionsState implements FeedState {
 
   /** Both listings have covered everything before this time. */
   get watermark(): number {
-    return Math.min(this.content.closed, this.content.started);
+    return this.content.watermark;
   }
 
   get trackedCount(): number {
@@ -146,15 +136,14 @@ export class SessionsState implements FeedState {
   }
 
   /**
-   * Moves both watermarks to the end of the window just listed, and forgets finished sessions that
+   * Moves the watermark to the end of the window just collected, and forgets finished sessions that
    * no later listing can return: a session is listed again only while its end time (or its start
    * time, which is earlier) is inside one of the listing windows.
    */
   advanceTo(windowEnd: number, overlapSeconds: number): void {
     const { content } = this;
-    content.closed = Math.max(content.closed, windowEnd);
-    content.started = Math.max(content.started, windowEnd);
-    const horizon = Math.min(content.closed, content.started) - overlapSeconds;
+    content.watermark = Math.max(content.watermark, windowEnd);
+    const horizon = content.watermark - overlapSeconds;
     for (const [lsid, endTime] of content.seen) if (endTime < horizon) content.seen.delete(lsid);
   }
 
@@ -203,8 +192,7 @@ export class SessionsState implements FeedState {
     this.clampToClock(now);
     const { content } = this;
     const oldest = now - PRA_RETENTION_SECONDS;
-    content.closed = Math.max(content.closed, oldest);
-    content.started = Math.max(content.started, oldest);
+    content.watermark = Math.max(content.watermark, oldest);
     const dropped: string[] = [];
     for (const [lsid, session] of content.tracked) {
       if (session.since < oldest) {
@@ -219,10 +207,9 @@ export class SessionsState implements FeedState {
   toJSON(): StateFileContent {
     const { content } = this;
     return {
-      version: 2,
-      most_recent_date_seen: isoSeconds(content.closed),
-      closed_watermark: content.closed,
-      started_watermark: content.started,
+      version: 3,
+      most_recent_date_seen: isoSeconds(content.watermark),
+      watermark: content.watermark,
       seen: Object.fromEntries(content.seen),
       tracked: Object.fromEntries(content.tracked),
       set_aside: Object.fromEntries(content.setAside),
@@ -239,15 +226,13 @@ export class SessionsState implements FeedState {
    */
   private clampToClock(now: number): void {
     const { content } = this;
-    if (content.closed > now || content.started > now) {
+    if (content.watermark > now) {
       this.notices.warning(
-        `the listing watermarks (closed ${isoSeconds(content.closed)}, started ${isoSeconds(content.started)}) ` +
-          `are ahead of the clock (${isoSeconds(now)}), probably saved while the host's clock was ahead: ` +
-          'those ahead are pulled back to now, and listings look back their overlap from there, so that ' +
-          'no session is missed nor listed again.',
+        `the watermark (${isoSeconds(content.watermark)}) is ahead of the clock (${isoSeconds(now)}), ` +
+          "probably saved while the host's clock was ahead: it is pulled back to now, and listings look " +
+          'back their overlap from there, so that no session is missed nor listed again.',
       );
-      content.closed = Math.min(content.closed, now);
-      content.started = Math.min(content.started, now);
+      content.watermark = now;
     }
     for (const session of content.tracked.values()) if (session.since > now) session.since = now;
     for (const entry of content.setAside.values()) if (entry.at > now) entry.at = now;
@@ -255,20 +240,20 @@ export class SessionsState implements FeedState {
 }
 
 function freshContent(watermark: number): SessionsContent {
-  return { closed: watermark, started: watermark, seen: new Map(), tracked: new Map(), setAside: new Map() };
+  return { watermark, seen: new Map(), tracked: new Map(), setAside: new Map() };
 }
 
 /** The content of a saved file of either layout: this module's, or the Python collector's. */
 function readSaved(saved: unknown, fallback: number, notices: StateNotices, path: string): SessionsContent {
   if (!isRecord(saved)) throw new StateFormatError(path, `the file holds ${describe(saved)}, not an object`);
   if (!Object.hasOwn(saved, 'version')) return fromPythonCollector(saved, fallback, notices);
-  if (saved.version !== 2) throw new StateFormatError(path, `unknown version ${describe(saved.version)}`);
-  const { closed, started } = readWatermarks(saved, notices, path);
+  if (saved.version !== 2 && saved.version !== 3)
+    throw new StateFormatError(path, `unknown version ${describe(saved.version)}`);
+  const watermark = readWatermark(saved, notices, path);
   const fields = new SavedFields(notices);
   const lsid = (name: string): string => name;
   return {
-    closed,
-    started,
+    watermark,
     seen: fields.map(
       saved,
       'seen',
@@ -294,33 +279,31 @@ function readSaved(saved: unknown, fallback: number, notices: StateNotices, path
 }
 
 /**
- * Both watermarks; one that is not a time is replaced by the best other: the Python checkpoint (kept
- * in step with the closed one), then the other watermark. StateFormatError without any.
+ * The watermark (version 3), or the older of version 2's two (`closed_watermark`,
+ * `started_watermark`). One that is not a time is replaced by the best other: the Python checkpoint
+ * (kept in step with it), then version 2's other watermark. StateFormatError without any.
  */
-function readWatermarks(
+function readWatermark(
   saved: Readonly<Record<string, unknown>>,
   notices: StateNotices,
   path: string,
-): { closed: number; started: number } {
-  const closedSaved = timeOrUndefined(own(saved, 'closed_watermark'));
-  const startedSaved = timeOrUndefined(own(saved, 'started_watermark'));
-  const closed = closedSaved ?? pythonCheckpoint(saved) ?? startedSaved;
-  const started = startedSaved ?? closed;
-  if (closed === undefined || started === undefined) {
-    throw new StateFormatError(path, 'no usable listing watermark nor most_recent_date_seen');
+): number {
+  const keys = saved.version === 3 ? ['watermark'] : ['closed_watermark', 'started_watermark'];
+  const usable = keys.map((key) => timeOrUndefined(own(saved, key)));
+  const known = usable.filter((value): value is number => value !== undefined);
+  const watermark = known.length === keys.length ? Math.min(...known) : (pythonCheckpoint(saved) ?? known[0]);
+  if (watermark === undefined) {
+    throw new StateFormatError(path, 'no usable watermark nor most_recent_date_seen');
   }
-  for (const [key, value, used] of [
-    ['closed_watermark', closedSaved, closed],
-    ['started_watermark', startedSaved, started],
-  ] as const) {
-    if (value === undefined) {
+  keys.forEach((key, i) => {
+    if (usable[i] === undefined) {
       notices.error(
-        `${key} is ${describe(own(saved, key))}, not a time: ${isoSeconds(used)} is used instead ` +
+        `${key} is ${describe(own(saved, key))}, not a time: ${isoSeconds(watermark)} is used instead ` +
           '(sessions of the listing overlap may be forwarded again).',
       );
     }
-  }
-  return { closed, started };
+  });
+  return watermark;
 }
 
 function timeOrUndefined(value: unknown): number | undefined {

@@ -6,7 +6,7 @@
  * first timed one wait for it, up to a bound.
  */
 import type { TimedEvent } from '../../engine/copy-ledger';
-import { identityOf } from '../timed-events';
+import { shortDigest } from '../../engine/identity';
 import type { SyslogRecord } from './records';
 
 /**
@@ -84,5 +84,5 @@ export class RecordClock {
 }
 
 function event(record: SyslogRecord, time: number): TimedEvent {
-  return { time, identity: identityOf(record.payload), text: record.payload };
+  return { time, identity: shortDigest(record.payload), text: record.payload };
 }

@@ -1,12 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PRA_RETENTION_SECONDS } from '../../../module/pra/reports';
 import { StateFormatError, StateStore } from '../../../module/engine/state-store';
-import {
-  PRA_RETENTION_SECONDS,
-  SessionsState,
-  type StateFileContent,
-} from '../../../module/feeds/sessions/state';
+import { SessionsState, type StateFileContent } from '../../../module/feeds/sessions/state';
 
 const NOW = 1_800_000_000;
 const DAY = 86_400;
@@ -39,8 +36,8 @@ describe('the session feed state', () => {
 
   it('starts the look-back window back on a first run, and writes nothing until saved', () => {
     const state = load(NOW, DAY);
-    expect(state.closedWatermark).toBe(NOW - DAY);
-    expect(state.startedWatermark).toBe(NOW - DAY);
+    expect(state.watermark).toBe(NOW - DAY);
+    expect(state.watermark).toBe(NOW - DAY);
     expect(fs.existsSync(file.path)).toBe(false);
   });
 
@@ -51,7 +48,7 @@ describe('the session feed state', () => {
     expect(onDisk().most_recent_date_seen).toBe(
       new Date(NOW * 1000).toISOString().replace('.000Z', '+00:00'),
     );
-    expect(onDisk().closed_watermark).toBe(NOW);
+    expect(onDisk().watermark).toBe(NOW);
   });
 
   it('takes over a Python collector file: its checkpoint and its lsid cache', () => {
@@ -60,7 +57,7 @@ describe('the session feed state', () => {
       JSON.stringify({ most_recent_date_seen: '2027-01-15T08:00:00+00:00', sessions_cache: ['a', 'b'] }),
     );
     const state = load(Date.parse('2027-01-15T09:00:00Z') / 1000, DAY);
-    expect(state.closedWatermark).toBe(Date.parse('2027-01-15T08:00:00Z') / 1000);
+    expect(state.watermark).toBe(Date.parse('2027-01-15T08:00:00Z') / 1000);
     expect(state.track('a', NOW)).toBe(false);
     expect(state.track('c', NOW)).toBe(true);
   });
@@ -73,7 +70,7 @@ describe('the session feed state', () => {
   it('catches up at most as far back as PRA keeps data', () => {
     fs.writeFileSync(file.path, JSON.stringify({ most_recent_date_seen: '2020-01-01T00:00:00+00:00' }));
     const state = load(NOW, DAY);
-    expect(state.closedWatermark).toBe(NOW - PRA_RETENTION_SECONDS);
+    expect(state.watermark).toBe(NOW - PRA_RETENTION_SECONDS);
   });
 
   it('does not track a session twice, nor one already finished or set aside', () => {
@@ -102,7 +99,7 @@ describe('the session feed state', () => {
     const state = load(NOW, DAY);
     state.advanceTo(NOW, 0);
     state.advanceTo(NOW - 50, 0);
-    expect(state.closedWatermark).toBe(NOW);
+    expect(state.watermark).toBe(NOW);
   });
 
   it('records forwarded progress only forwards', () => {
@@ -149,7 +146,7 @@ describe('the session feed state', () => {
     store.save(state);
     const again = load(NOW + 60, DAY);
     expect(again.tracked('s')).toMatchObject({ forwarded: 2 });
-    expect(again.closedWatermark).toBe(NOW);
+    expect(again.watermark).toBe(NOW);
   });
 });
 
@@ -162,7 +159,14 @@ describe('a saved session state of the wrong shape', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const valid = (): StateFileContent => ({
+  /** A file as version 2 wrote it, with its two watermarks: still read. */
+  type Version2File = Omit<StateFileContent, 'version' | 'watermark'> & {
+    version: 2;
+    closed_watermark: number;
+    started_watermark: number;
+  };
+
+  const valid = (): Version2File => ({
     version: 2,
     most_recent_date_seen: '2027-01-15T08:00:00+00:00',
     closed_watermark: NOW - 600,
@@ -248,7 +252,7 @@ describe('a saved session state of the wrong shape', () => {
 
   it('replaces an unusable watermark by the best other one, and refuses a file without any', () => {
     const { state, notices } = open({ ...valid(), closed_watermark: null });
-    expect(state.closedWatermark).toBe(Date.parse('2027-01-15T08:00:00Z') / 1000);
+    expect(state.watermark).toBe(Date.parse('2027-01-15T08:00:00Z') / 1000);
     expect(notices[0]).toMatchObject({
       level: 'error',
       message: expect.stringContaining('closed_watermark is null, not a time'),
@@ -337,7 +341,7 @@ describe('a saved session state of the wrong shape', () => {
       most_recent_date_seen: 'yesterday',
       sessions_cache: ['a', 7, null, 'b'],
     });
-    expect(state.closedWatermark).toBe(NOW - DAY);
+    expect(state.watermark).toBe(NOW - DAY);
     expect(state.isNew('a')).toBe(false);
     expect(state.isNew('b')).toBe(false);
     expect(notices.map((n) => n.message)).toEqual([
@@ -347,7 +351,7 @@ describe('a saved session state of the wrong shape', () => {
     ]);
     expect(
       open({ most_recent_date_seen: '2027-01-15T08:00:00' }, Date.parse('2027-01-16T00:00:00Z') / 1000).state
-        .closedWatermark,
+        .watermark,
     ).toBe(Date.parse('2027-01-15T08:00:00Z') / 1000);
   });
 });
@@ -368,8 +372,7 @@ describe('a saved session state ahead of the clock', () => {
     const notices: Notice[] = [];
     const state = SessionsState.open(saved, NOW, DAY, file);
     state.reportTo((message, level) => notices.push({ message, level }));
-    expect(state.closedWatermark).toBe(NOW);
-    expect(state.startedWatermark).toBe(NOW);
+    expect(state.watermark).toBe(NOW);
     expect(state.tracked('live')?.since).toBe(NOW);
     expect(state.toJSON().set_aside.bad.at).toBe(NOW);
     expect(state.toJSON().seen).toEqual({ done: NOW - 100, ahead: NOW + 50 });
@@ -378,8 +381,8 @@ describe('a saved session state ahead of the clock', () => {
         level: 'warning',
         message: expect.stringMatching(
           new RegExp(
-            `^State file /data/context\\.json: the listing watermarks \\(closed ${iso(NOW + 3600)}, started ${iso(NOW + 3600)}\\) ` +
-              `are ahead of the clock \\(${iso(NOW)}\\)`,
+            `^State file /data/context\\.json: the watermark \\(${iso(NOW + 3600)}\\) ` +
+              `is ahead of the clock \\(${iso(NOW)}\\)`,
           ),
         ),
       },
