@@ -50,6 +50,13 @@ function closedWindowLength(): WindowLength {
   });
 }
 
+/**
+ * The last hour at least is listed rather than fetched by window: a session's report may still
+ * change there (it ends, PRA shows it late), and a steady cycle lists only a minute or so. A window
+ * is fetched whole only once it is older: a backlog, where it pays.
+ */
+const RECENT_SECONDS = 3600;
+
 interface CycleCounts {
   listed: number;
 }
@@ -119,8 +126,8 @@ export class SessionCycle implements FeedCycle {
   }
 
   /**
-   * The next window: by window while it is wholly in the past (beyond the overlap, where PRA is done
-   * reporting), listed otherwise. Sessions that started in a past window and did not end in one
+   * The next window: by window while it is wholly in the past (beyond the overlap and the last
+   * hour, where PRA is done reporting), listed otherwise. Sessions that started in a past window and did not end in one
    * are running (or ended since): they are tracked once the walk leaves the past. True at now.
    */
   private async nextWindow(
@@ -130,7 +137,7 @@ export class SessionCycle implements FeedCycle {
     counts: CycleCounts,
     startedEarlier: Set<string>,
   ): Promise<boolean> {
-    const pastBefore = now - this.config.overlapSeconds;
+    const pastBefore = now - Math.max(this.config.overlapSeconds, RECENT_SECONDS);
     if (walker.position < pastBefore) {
       const window = walker.take(Math.min(this.closedLength.seconds, pastBefore - walker.position));
       if (window !== undefined) {
