@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { StateFileContent } from '../module/feeds/sessions/state';
 import { CollectorProcess, platformLaunch } from '../simulator/collector-process';
 import { isExact } from '../simulator/delivery-check';
 import { checkSessionDelivery, expectedSessionJsons } from '../simulator/expected-session-events';
@@ -51,9 +50,24 @@ function forwardedFor(sekoia: SekoiaSimulator, lsid: string): number {
   return delivered(sekoia).filter((event) => event.session_id === lsid).length;
 }
 
-function readState(file: string): StateFileContent | undefined {
+/**
+ * What the demo shows of the collector's state file. Read as the file it is, not through the
+ * module's type: the watermarks have changed shape between versions (one `watermark`, or a closed
+ * and a started one), and the demo shows whichever the file holds.
+ */
+interface DemoState {
+  most_recent_date_seen: string;
+  watermark?: number;
+  closed_watermark?: number;
+  started_watermark?: number;
+  tracked: Record<string, { forwarded?: number }>;
+  seen: Record<string, unknown>;
+  set_aside: Record<string, unknown>;
+}
+
+function readState(file: string): DemoState | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as StateFileContent;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as DemoState;
   } catch {
     // Not written yet: the collector saves it after its first listing.
     return undefined;
@@ -239,7 +253,8 @@ function summary(
   row('State file', collector.statePath);
   if (state) {
     row('  most_recent_date_seen', state.most_recent_date_seen);
-    row('  closed / started mark', `${state.closed_watermark} / ${state.started_watermark}`);
+    if (state.watermark !== undefined) row('  watermark', state.watermark);
+    else row('  closed / started mark', `${state.closed_watermark} / ${state.started_watermark}`);
     row(
       '  tracked / seen / aside',
       `${Object.keys(state.tracked).length} / ${Object.keys(state.seen).length} / ${Object.keys(state.set_aside).length}`,
