@@ -32,7 +32,7 @@ export class FailureCharger<Unit> {
    */
   charge(unit: Unit, reason: string, maxFailures = this.maxFailures): boolean {
     const setAside = this.book.recordFailure(unit, reason, maxFailures, this.env.now());
-    this.env.delivery.save();
+    this.env.saveState();
     if (setAside) {
       this.env.metrics.errors.inc({ kind: 'set_aside' });
       this.env.log(this.wording.setAside(unit, reason, maxFailures), 'error');

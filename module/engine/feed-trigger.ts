@@ -233,15 +233,16 @@ export abstract class FeedTrigger<C extends CollectionConfig, S extends FeedStat
       log: (message, level) => this.log(message, level),
       now: nowSeconds,
       metrics,
+      // A collector that lost the directory writes nothing more to it.
+      saveState: () => {
+        if (lock.held) store.save(state);
+      },
       delivery: {
         preparePush: (events) => {
           const prepared = this.prepareIntakePush(events);
           return async () => {
             await this.pushEventsToIntakes(prepared, { signal: this.pushAbort.signal });
           };
-        },
-        save: () => {
-          if (lock.held) store.save(state);
         },
         flushChars: FLUSH_CHARS,
         onForwarded: (_count, newest) => this.recordForwarded(newest, state),

@@ -7,6 +7,9 @@ import type { ArgumentReader, CollectionConfig } from '../config';
 import type { PraClient, PraCredentials } from '../pra/client';
 import type { ReportName } from '../pra/reports';
 import type { ForwarderOptions } from './forwarder';
+
+/** The forwarder's options but the state's save, which the cycle environment owns. */
+export type IntakeDelivery = Omit<ForwarderOptions, 'save'>;
 import type { CollectorMetrics } from './metrics';
 
 /** A feed's memory between cycles, saved after every commit. */
@@ -29,8 +32,14 @@ export interface CycleEnvironment {
   log(message: string, level?: LogLevel): void;
   /** Unix seconds. */
   now(): number;
-  /** How events reach the intake and the state reaches the disk (see Forwarder). */
-  delivery: ForwarderOptions;
+  /** How events reach the intake (see Forwarder). */
+  delivery: IntakeDelivery;
+  /**
+   * Writes the feed's state to its file now, atomically. The forwarder calls it after each push
+   * the intake accepted (its progress committed); a cycle, after a change that must outlive a crash
+   * before any push: sessions newly tracked as a window is passed, a failure counted.
+   */
+  saveState(): void;
   metrics: CollectorMetrics;
 }
 

@@ -6,7 +6,7 @@
 import { PraError } from '../pra/errors';
 import { CopyLedger, type CopyReceipt, type TimedEvent } from './copy-ledger';
 import type { CycleEnvironment, FeedCycle } from './feed';
-import { deliver } from './delivery';
+import { runCycle } from './delivery';
 import type { Forwarder } from './forwarder';
 import { FailureCharger } from './failure-charger';
 import { isoSeconds } from './python-checkpoint';
@@ -52,36 +52,36 @@ export class WindowCycle implements FeedCycle {
   ) {}
 
   async run(): Promise<void> {
-    const now = this.env.now();
-    this.state.clampToRetention(now);
     const ledger = new CopyLedger(this.state);
-    const { forwarded, abandoned } = await deliver(this.env, ledger, (forwarder) =>
-      runWorkQueue(
-        new ReportWindows(
-          now,
-          this.env,
-          this.state,
-          ledger,
-          forwarder,
-          this.source,
-          this.length,
-          this.report,
+    await runCycle(this.env, {
+      clamp: (now) => this.state.clampToRetention(now),
+      ledger,
+      collect: (forwarder, now) =>
+        runWorkQueue(
+          new ReportWindows(
+            now,
+            this.env,
+            this.state,
+            ledger,
+            forwarder,
+            this.source,
+            this.length,
+            this.report,
+          ),
+          () => this.length.seconds,
+          this.queueHooks(),
         ),
-        () => this.length.seconds,
-        this.queueHooks(),
-      ),
-    );
-    if (ledger.untimedEvents > 0) {
-      this.env.log(
-        `${ledger.untimedEvents} ${this.report} events without a usable timestamp were not forwarded`,
-        'warning',
-      );
-    }
-    if (!abandoned && forwarded > 0) {
-      this.env.log(
-        `Cycle done: ${forwarded} events forwarded; everything before ${isoSeconds(this.state.watermark)} is collected`,
-      );
-    }
+      summary: (forwarded) => {
+        if (ledger.untimedEvents > 0) {
+          this.env.log(
+            `${ledger.untimedEvents} ${this.report} events without a usable timestamp were not forwarded`,
+            'warning',
+          );
+        }
+        if (forwarded === 0) return undefined;
+        return `Cycle done: ${forwarded} events forwarded; everything before ${isoSeconds(this.state.watermark)} is collected`;
+      },
+    });
   }
 
   close(): Promise<void> {

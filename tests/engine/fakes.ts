@@ -4,8 +4,7 @@
  */
 import { Registry } from 'prom-client';
 import type { LogLevel } from '@sekoia/automation-sdk-shim';
-import type { CycleEnvironment } from '../../module/engine/feed';
-import type { ForwarderOptions } from '../../module/engine/forwarder';
+import type { CycleEnvironment, IntakeDelivery } from '../../module/engine/feed';
 import { CollectorMetrics } from '../../module/engine/metrics';
 
 /** An intake that accepts, fails or holds pushes on demand, and records what it accepted. */
@@ -44,20 +43,18 @@ export class FakeEnvironment implements CycleEnvironment {
   /** The state as each save wrote it. */
   readonly saves: string[] = [];
   readonly metrics = new CollectorMetrics(new Registry());
-  readonly delivery: ForwarderOptions;
+  readonly delivery: IntakeDelivery;
   private state: { toJSON(): unknown } | undefined;
 
   constructor(now: number, flushChars = 1 << 20) {
     this.clock = now;
-    this.delivery = {
-      preparePush: this.intake.prepare,
-      save: () => {
-        if (this.state === undefined) throw new Error('no state attached to the fake environment');
-        this.saves.push(JSON.stringify(this.state.toJSON()));
-      },
-      flushChars,
-    };
+    this.delivery = { preparePush: this.intake.prepare, flushChars };
   }
+
+  saveState = (): void => {
+    if (this.state === undefined) throw new Error('no state attached to the fake environment');
+    this.saves.push(JSON.stringify(this.state.toJSON()));
+  };
 
   /** The state whose saves this environment records. */
   attach<S extends { toJSON(): unknown }>(state: S): S {

@@ -76,7 +76,7 @@ export class ClosedWindows implements Work<TimeWindow> {
     }
     await forwarder.drain();
     state.advanceTo(window.to, this.context.overlapSeconds);
-    env.delivery.save();
+    env.saveState();
     length.afterReply(events, span);
   }
 

@@ -6,7 +6,7 @@
  */
 import type { FailureCharger } from '../../engine/failure-charger';
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
-import { deliver } from '../../engine/delivery';
+import { runCycle } from '../../engine/delivery';
 import type { Forwarder } from '../../engine/forwarder';
 import { WindowLength, WindowWalker, type TimeWindow } from '../../engine/time-windows';
 import { AdaptiveSize, runWorkQueue } from '../../engine/work-queue';
@@ -82,23 +82,23 @@ export class SessionCycle implements FeedCycle {
   }
 
   async run(): Promise<void> {
-    const now = this.env.now();
-    for (const lsid of this.state.clampToRetention(now)) {
-      this.env.log(`Session ${lsid} given up: it is older than PRA's 90-day retention`, 'warning');
-    }
     this.batchSize.nextCycle();
     this.endedNow = new Set();
     const counts: CycleCounts = { listed: 0 };
-    const ledger = new SessionLedger(this.state, (message) => this.env.log(message, 'warning'));
-    const { forwarded, abandoned } = await deliver(this.env, ledger, (forwarder) =>
-      this.collect(now, forwarder, counts),
-    );
-    if (!abandoned && (counts.listed > 0 || forwarded > 0)) {
-      this.env.log(
-        `Cycle done: ${counts.listed} new sessions listed, ${forwarded} events forwarded, ` +
-          `${this.state.trackedCount} sessions still followed or pending`,
-      );
-    }
+    await runCycle(this.env, {
+      clamp: (now) => {
+        for (const lsid of this.state.clampToRetention(now)) {
+          this.env.log(`Session ${lsid} given up: it is older than PRA's 90-day retention`, 'warning');
+        }
+      },
+      ledger: new SessionLedger(this.state, (message) => this.env.log(message, 'warning')),
+      collect: (forwarder, now) => this.collect(now, forwarder, counts),
+      summary: (forwarded) =>
+        counts.listed > 0 || forwarded > 0
+          ? `Cycle done: ${counts.listed} new sessions listed, ${forwarded} events forwarded, ` +
+            `${this.state.trackedCount} sessions still followed or pending`
+          : undefined,
+    });
   }
 
   close(): Promise<void> {
@@ -191,7 +191,7 @@ export class SessionCycle implements FeedCycle {
       this.state.track(lsid, now);
     }
     this.state.advanceTo(window.to, this.config.overlapSeconds);
-    this.env.delivery.save();
+    this.env.saveState();
   }
 
   /** The tracked sessions due now, in `lsids` batches, narrowed down when one fails. */
@@ -250,7 +250,7 @@ export class SessionCycle implements FeedCycle {
       for (const lsid of fresh) this.state.track(lsid, now);
       // The next window overlaps what PRA showed past the watermark, and what it showed twice is known.
       this.state.advanceTo(window.to, this.config.overlapSeconds);
-      this.env.delivery.save();
+      this.env.saveState();
       counts.listed += fresh.length;
       this.windowLength.afterReply(fresh.length, window.to - window.from);
       return walker.reachesEnd(window);

@@ -5,7 +5,7 @@
  */
 import { CopyLedger, type CopyReceipt, type TimedEvent } from '../../engine/copy-ledger';
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
-import { deliver } from '../../engine/delivery';
+import { runCycle } from '../../engine/delivery';
 import type { Forwarder } from '../../engine/forwarder';
 import type { WindowState } from '../../engine/window-state';
 import { RecordClock } from './record-clock';
@@ -22,12 +22,22 @@ export class SyslogCycle implements FeedCycle {
   ) {}
 
   async run(): Promise<void> {
-    const now = this.env.now();
-    this.state.clampToRetention(now);
+    const ledger = new CopyLedger(this.state);
+    let read: { archive: SyslogArchive; clock: RecordClock } | undefined;
     try {
-      const archive = await this.source.download();
-      this.env.heartbeat();
-      if (archive !== undefined) await this.forwardArchive(archive, now);
+      await runCycle(this.env, {
+        clamp: (now) => this.state.clampToRetention(now),
+        ledger,
+        collect: async (forwarder, now) => {
+          const archive = await this.source.download();
+          this.env.heartbeat();
+          if (archive === undefined) return;
+          read = { archive, clock: new RecordClock(now) };
+          await this.forwardRecords(archive, ledger, forwarder, read.clock);
+        },
+        summary: (forwarded) =>
+          read === undefined ? undefined : this.report(read.archive, read.clock, forwarded),
+      });
     } finally {
       await this.source.discard();
     }
@@ -36,15 +46,6 @@ export class SyslogCycle implements FeedCycle {
   /** A download left by a crash goes at the next start. */
   async close(): Promise<void> {
     await this.source.discard();
-  }
-
-  private async forwardArchive(archive: SyslogArchive, now: number): Promise<void> {
-    const ledger = new CopyLedger(this.state);
-    const clock = new RecordClock(now);
-    const { forwarded, abandoned } = await deliver(this.env, ledger, (forwarder) =>
-      this.forwardRecords(archive, ledger, forwarder, clock),
-    );
-    if (!abandoned) this.report(archive, clock, forwarded);
   }
 
   private async forwardRecords(
@@ -72,7 +73,8 @@ export class SyslogCycle implements FeedCycle {
     ledger.completeBefore(clock.readBefore);
   }
 
-  private report(archive: SyslogArchive, clock: RecordClock, forwarded: number): void {
+  /** The archive's summary (its unplaced records warned of, apart). */
+  private report(archive: SyslogArchive, clock: RecordClock, forwarded: number): string | undefined {
     const { counts } = archive;
     const notes: string[] = [];
     if (counts.recordsIncomplete > 0)
@@ -93,16 +95,15 @@ export class SyslogCycle implements FeedCycle {
       notes.push(
         `${clock.unplaced} records without a time and no earlier record to take it from, not forwarded`,
       );
-    if (forwarded > 0 || notes.length > 0) {
-      this.env.log(
-        `Syslog archive read: ${counts.recordsComplete + counts.recordsIncomplete} records, ${forwarded} forwarded` +
-          (notes.length > 0 ? `; ${notes.join('; ')}` : ''),
-      );
-    }
     if (clock.unplaced > 0)
       this.env.log(
         `${clock.unplaced} syslog records without a time could not be placed and were not forwarded`,
         'warning',
       );
+    if (forwarded === 0 && notes.length === 0) return undefined;
+    return (
+      `Syslog archive read: ${counts.recordsComplete + counts.recordsIncomplete} records, ${forwarded} forwarded` +
+      (notes.length > 0 ? `; ${notes.join('; ')}` : '')
+    );
   }
 }
