@@ -18,6 +18,7 @@ import { parseReportQuery } from './query';
 import { accessSessionChunks, coalesced, collect, listingChunks, renderError, type XmlStyle } from './render';
 import { RenderCache } from './render-cache';
 import { SessionIndex } from './session-index';
+import { Waiters } from '../wait';
 import type {
   AddSessionInput,
   AddSyslogRecordInput,
@@ -164,7 +165,7 @@ class Simulator implements PraSimulator {
   private style: XmlStyle;
   private readonly faults: PraFault[] = [];
   private readonly failing = new Map<string, SessionFailureMode>();
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Aborts pending `slow` delays on close so no handler writes to a closed server. */
   private readonly closing = new AbortController();
@@ -273,27 +274,7 @@ class Simulator implements PraSimulator {
   }
 
   waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const finish = (error?: unknown): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        if (error === undefined) resolve();
-        else reject(error instanceof Error ? error : new Error(String(error)));
-      };
-      const check = (): void => {
-        try {
-          if (predicate()) finish();
-        } catch (error) {
-          finish(error);
-        }
-      };
-      const timer = setTimeout(
-        () => finish(new Error(`waitFor: condition not met within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.waitFor(predicate, timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -313,7 +294,7 @@ class Simulator implements PraSimulator {
   }
 
   private notify(): void {
-    for (const check of [...this.waiters]) check();
+    this.waiters.notify();
   }
 
   /** The first queued fault aimed at this request, consumed by one use. */
