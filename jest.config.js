@@ -9,5 +9,6 @@ module.exports = {
     '^@sekoia/automation-sdk-shim$': '<rootDir>/packages/automation-sdk-shim/src/index.ts',
   },
   testTimeout: 60000,
+  globalSetup: '<rootDir>/tests/support/fresh-build.cjs',
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.cjs'],
 };
