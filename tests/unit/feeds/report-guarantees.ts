@@ -21,6 +21,8 @@ export interface ReportUnderTest<T> {
   noData: string;
   /** An ASCII text of the report that ends up in an event's JSON, to slip invalid bytes into. */
   asciiValue: string;
+  /** Another report's root, which this parser must refuse; default `<session_list/>`. */
+  otherReport?: string;
 }
 
 const SRA = 'http://www.beyondtrust.com/sra/namespaces/API/reporting';
@@ -142,7 +144,7 @@ export function describeReportGuarantees<T>(subject: ReportUnderTest<T>): void {
   describe('refused documents', () => {
     it.each([
       ['an HTML page', '<html><body>Login</body></html>'],
-      ['another report', '<session_list/>'],
+      ['another report', subject.otherReport ?? '<session_list/>'],
     ])('a wrong root (%s) is a parse error, never "no data"', async (_label, xml) => {
       expect((await parseError(xml)).message).toMatch(new RegExp(`expected <${root}>`));
     });
