@@ -7,6 +7,8 @@ const SESSIONS_PER_REQUEST = 50;
 const TARGET_PEAK_RSS_MB = 200;
 /** A tenant of many small sessions must run at least this share of the events/s of a few big ones. */
 const TARGET_RATIO = 0.5;
+/** Requests an hour third parties quote for one API account, all endpoints (see triggers' max_requests_per_hour). */
+const HOURLY_BUDGET = 15_000;
 
 const integer = (n: number): string => Math.round(n).toLocaleString('en-US');
 const seconds = (s: number): string => `${s.toFixed(1)} s`;
@@ -71,11 +73,21 @@ function rows(run: RunResult): Array<[string, string, string]> {
     ['PRA listing requests', String(requests.listings), '1'],
     [
       'PRA AccessSession requests',
-      `${requests.details} (bound ${Math.ceil(plan.sessions / SESSIONS_PER_REQUEST)}: 1 per ${SESSIONS_PER_REQUEST} sessions)`,
+      `${requests.details} (listing and lsids would take ${Math.ceil(plan.sessions / SESSIONS_PER_REQUEST)}: 1 per ${SESSIONS_PER_REQUEST} sessions)`,
       String(plan.sessions),
     ],
     ['PRA token requests', String(requests.tokens), '1'],
     ['PRA requests in all', String(all), String(2 + plan.sessions)],
+    [
+      'PRA requests in the busiest hour',
+      `${integer(run.cost.busiestHourRequests)} (the account's budget: about ${integer(HOURLY_BUDGET)} for all four triggers)`,
+      '',
+    ],
+    [
+      'events PRA sent / events forwarded',
+      delivery.expected === 0 ? 'n/a' : (run.cost.eventsSent / delivery.expected).toFixed(2),
+      '1.00',
+    ],
     ...collectorRows(run),
     ['simulators CPU (this process)', share(run.simulatorsCpuSeconds, run), ''],
     ['exactly-once check CPU (this process)', share(run.checkCpuSeconds, run), ''],

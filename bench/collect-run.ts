@@ -9,6 +9,7 @@ import { startSekoiaSimulator } from '../simulator/sekoia';
 import type { DeliveryCount, ExactlyOnce } from '../simulator/delivery-check';
 import { sessionJudge } from '../simulator/expected-session-events';
 import { DeliveryWatch, type RssSample } from './delivery-watch';
+import { praCost, type PraCost } from './pra-cost';
 import { cpuSeconds, peakRssMb } from './proc-stats';
 
 export interface RunPlan {
@@ -37,6 +38,8 @@ export interface RunResult {
   /** Collector start to the last expected event, or to the failure. */
   wallSeconds: number;
   requests: { listings: number; details: number; tokens: number };
+  /** What the run cost PRA, up to the last event. */
+  cost: PraCost;
   /** Undefined when the collector was gone before it could be measured. */
   collector?: { peakRssMb: number; cpuSeconds: number };
   rssSamples: RssSample[];
@@ -138,6 +141,7 @@ export async function runCollection(plan: RunPlan): Promise<RunResult> {
     const checkCpuSeconds = watch.checkCpuSeconds;
     // Requests counted at the last event: the settling cycles below are not part of the work.
     const requests = requestCounts(pra);
+    const cost = praCost(pra);
     const settled = failure === undefined && (await settle(pra));
     await collector.stop('SIGTERM');
     return {
@@ -148,6 +152,7 @@ export async function runCollection(plan: RunPlan): Promise<RunResult> {
       delivery: judge.count(),
       wallSeconds,
       requests,
+      cost,
       collector: stats,
       rssSamples: watch.rssSamples,
       simulatorsCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6 - checkCpuSeconds,

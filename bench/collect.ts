@@ -3,7 +3,9 @@
  * simulator to the intake simulator, one collector process per shape, one shape after the other.
  * By default the same 500,000 events two ways, few big sessions then many small ones, so that
  * what the number of sessions costs shows side by side. `--catch-up` runs a 90-day backlog of a
- * million one-event sessions instead. Every run checks that each event arrived exactly once; the
+ * million one-event sessions instead, and `--running` sessions followed while they run (time-compressed:
+ * 2 and 8 hours at the default cycle and delay bound). Each run prints what it cost PRA: requests,
+ * the busiest hour's, and the events PRA sent against those forwarded. Every run checks that each event arrived exactly once; the
  * bench exits non-zero when one was lost or duplicated, never because of a speed.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -11,6 +13,7 @@ import { isExact } from '../simulator/delivery-check';
 import { printComparison, printContext, printRun } from './collect-report';
 import { runCollection, type RunPlan, type RunResult } from './collect-run';
 import { IMAGE_NODE_OPTIONS, positiveInteger } from './options';
+import { printRunning, runRunningSessions, TIME_COMPRESSION } from './running-run';
 
 interface Shape {
   sessions: number;
@@ -38,6 +41,7 @@ interface Options {
   sessions?: number;
   events?: number;
   catchUp?: boolean;
+  running?: boolean;
   catchUpSessions?: number;
   nodeOptions?: string;
   entryPoint?: string;
@@ -103,6 +107,10 @@ async function main(): Promise<void> {
     .option('--catch-up', `a first run over ${RETENTION_HOURS} h of 1,000,000 one-event sessions`)
     .option('--catch-up-sessions <n>', 'sessions of the catch-up run (implies --catch-up)', positiveInteger)
     .option(
+      '--running',
+      '50 running sessions followed for the equivalent of 2 h, then of 8 h (about 10 minutes)',
+    )
+    .option(
       '--node-options <flags>',
       'NODE_OPTIONS for the collector (default: the image\'s, from the Dockerfile), e.g. "--require ./profile-hook.js"',
       IMAGE_NODE_OPTIONS,
@@ -114,6 +122,10 @@ async function main(): Promise<void> {
     .parse()
     .opts<Options>();
 
+  if (opts.running) {
+    await benchRunning();
+    return;
+  }
   const runs: RunResult[] = [];
   for (const plan of plans(opts)) {
     const run = await runCollection(plan);
@@ -128,6 +140,17 @@ async function main(): Promise<void> {
       `\nbench:collect: events lost or duplicated in ${broken.map((r) => r.plan.name).join(', ')}`,
     );
     process.exitCode = 1;
+  }
+}
+
+/** Running sessions: 2 h and 8 h of the default trigger, compressed (see running-run.ts). */
+async function benchRunning(): Promise<void> {
+  const hours = [2, 8];
+  for (const hour of hours) {
+    const lengthSeconds = (hour * 3600) / TIME_COMPRESSION;
+    const run = await runRunningSessions({ sessions: 50, lengthSeconds, events: lengthSeconds / 2 });
+    printRunning(run);
+    if (!isExact(run.delivery) || run.late > 0) process.exitCode = 1;
   }
 }
 

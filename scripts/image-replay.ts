@@ -2,7 +2,7 @@
  * Replays the Dockerfile without a Docker engine: every instruction is read from the Dockerfile
  * itself and carried out into a directory per stage, so that a drift between the Dockerfile and what
  * is proven here breaks the replay instead of going unnoticed. `node dist/scripts/image-replay.js`
- * replays into a fresh temporary directory and prints each step; tests/image runs the result.
+ * replays into a fresh temporary directory and prints each step; tests/process/image runs the result.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

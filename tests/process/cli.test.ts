@@ -14,8 +14,8 @@ import { REPO_ROOT } from '../support/paths';
 const ROOT = REPO_ROOT;
 const CLI = join(ROOT, 'dist', 'cli.js');
 const FIXTURES = join(ROOT, 'tests', 'fixtures');
-const VAULT_REPORT = join(ROOT, 'tests', 'feeds', 'vault', 'report.xml');
-const TEAM_REPORT = join(ROOT, 'tests', 'feeds', 'team', 'report.xml');
+const VAULT_REPORT = join(ROOT, 'tests', 'unit', 'feeds', 'vault', 'report.xml');
+const TEAM_REPORT = join(ROOT, 'tests', 'unit', 'feeds', 'team', 'report.xml');
 
 interface Run {
   code: number | null;

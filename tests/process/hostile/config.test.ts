@@ -148,6 +148,7 @@ describe('trigger arguments without the schema defaults', () => {
       request_timeout: 120,
       requests_per_second: 10,
       max_requests_per_hour: 8000,
+      running_session_max_delay_seconds: 600,
     };
     expect(configure(complete).sessionsPerRequest).toBe(50);
     expect(() => configure({ ...complete, sessions_per_request: undefined })).toThrow(

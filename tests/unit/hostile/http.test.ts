@@ -1,6 +1,6 @@
 /**
  * Client level: the body caps of a report request against the loopback PRA simulator. HTML with status 200, a non-XML body and a stalled body are covered in
- * tests/pra/pra-client.test.ts; the collector's handling of all of them is in collector.test.ts.
+ * tests/unit/pra/pra-client.test.ts; the collector's handling of all of them is in tests/process/hostile/collector.test.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * Parser level: the large hostile documents fail at the parser's caps after reading a small,
- * bounded part of them. (The DOCTYPE, small depth and size cases are in tests/parser/errors.test.ts.)
+ * bounded part of them. (The DOCTYPE, small depth and size cases are in tests/unit/feeds/sessions/report-parser/errors.test.ts.)
  */
 import { PraError } from '../../../module/pra/errors';
 import { parseAccessSessionReport } from '../../../module/feeds/sessions/report-parser';
