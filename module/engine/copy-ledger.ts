@@ -8,7 +8,7 @@
  */
 import type { Ledger, Sealed } from './forwarder';
 import type { TimeWindow } from './time-windows';
-import type { WindowState } from './window-state';
+import type { TimedEventsState } from './timed-events-state';
 
 /** One timed event of a report, as its parser hands it over. */
 export interface TimedEvent {
@@ -42,7 +42,7 @@ export class CopyLedger implements Ledger<TimedEvent, CopyReceipt> {
   private pendingNewest: number | undefined;
   private readonly untimed = new UntimedCount();
 
-  constructor(private readonly state: WindowState) {}
+  constructor(private readonly state: TimedEventsState) {}
 
   /**
    * Distinct events without a usable time met by this ledger (one cycle): they cannot be placed in

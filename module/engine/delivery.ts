@@ -24,15 +24,7 @@ export async function runCycle<Item, Receipt>(
 ): Promise<void> {
   const now = env.now();
   steps.clamp(now);
-  let forwarded = 0;
-  const forwarder = new Forwarder(steps.ledger, {
-    ...env.delivery,
-    save: () => env.saveState(),
-    onForwarded: (count, newest) => {
-      forwarded += count;
-      env.delivery.onForwarded?.(count, newest);
-    },
-  });
+  const forwarder = new Forwarder(steps.ledger, { ...env.delivery, save: () => env.saveState() });
   const outcome = await forwarder.run(
     () => steps.collect(forwarder, now),
     () => !env.running(),
@@ -41,6 +33,6 @@ export async function runCycle<Item, Receipt>(
     env.log('Stopped before the intake acknowledged the last events; they will be sent after the restart');
     return;
   }
-  const summary = steps.summary(forwarded);
+  const summary = steps.summary(forwarder.forwarded);
   if (summary !== undefined) env.log(summary);
 }

@@ -106,7 +106,7 @@ export abstract class FeedTrigger<C extends CollectionConfig, S extends FeedStat
         else if (collection.lock.held) failures.failed(error);
       } finally {
         endTimer();
-        this.updateGauges(collection.state);
+        this.updateGauges(collection.state, metrics);
         this.heartbeat();
       }
       if (collection.lock.held) await this.sleep(config.frequencySeconds);
@@ -245,7 +245,7 @@ export abstract class FeedTrigger<C extends CollectionConfig, S extends FeedStat
           };
         },
         flushChars: FLUSH_CHARS,
-        onForwarded: (_count, newest) => this.recordForwarded(newest, state),
+        onForwarded: (_count, newest) => this.recordForwarded(newest, state, metrics),
       },
     });
   }
@@ -288,26 +288,26 @@ export abstract class FeedTrigger<C extends CollectionConfig, S extends FeedStat
     });
   }
 
-  private recordForwarded(newestTime: number | undefined, state: S): void {
+  private recordForwarded(newestTime: number | undefined, state: S, metrics: CollectorMetrics): void {
     if (newestTime !== undefined && !(newestTime <= (this.newestForwardedTime ?? -Infinity))) {
       this.newestForwardedTime = newestTime;
     }
-    this.updateLag(state);
+    this.updateLag(state, metrics);
   }
 
   /** Lag only ever reflects what was collected: an error or a quiet tenant lets it grow, never resets it. */
-  private updateLag(state: S): void {
+  private updateLag(state: S, metrics: CollectorMetrics): void {
     const now = nowSeconds();
     if (this.newestForwardedTime !== undefined) {
       this.commonMetrics.eventsLag.set(Math.max(0, now - this.newestForwardedTime));
     }
-    this.metrics?.collectionLag.set(Math.max(0, now - state.watermark));
+    metrics.collectionLag.set(Math.max(0, now - state.watermark));
   }
 
-  private updateGauges(state: S): void {
-    this.metrics?.pendingItems.set(state.pendingCount);
-    this.metrics?.setAsideItems.set(state.setAsideCount);
-    this.updateLag(state);
+  private updateGauges(state: S, metrics: CollectorMetrics): void {
+    metrics.pendingItems.set(state.pendingCount);
+    metrics.setAsideItems.set(state.setAsideCount);
+    this.updateLag(state, metrics);
   }
 }
 

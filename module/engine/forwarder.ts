@@ -53,6 +53,7 @@ export class Forwarder<Item, Receipt> {
   private events: string[] = [];
   private chars = 0;
   private inFlight: Promise<void> = Promise.resolve();
+  private accepted = 0;
 
   constructor(
     private readonly ledger: Ledger<Item, Receipt>,
@@ -84,11 +85,17 @@ export class Forwarder<Item, Receipt> {
       if (send !== undefined) await send();
       this.ledger.commit(sealed.receipt);
       this.options.save();
+      this.accepted += events.length;
       if (events.length > 0) this.options.onForwarded?.(events.length, sealed.newestTime);
     });
     // Reported by the next add/flush/drain; keep it from surfacing as an unhandled rejection.
     this.inFlight.catch(() => undefined);
     await previous;
+  }
+
+  /** Events the intake accepted through this forwarder. */
+  get forwarded(): number {
+    return this.accepted;
   }
 
   /** Pushes everything buffered and waits until it is accepted and committed. */

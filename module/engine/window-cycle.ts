@@ -10,7 +10,7 @@ import { runCycle } from './delivery';
 import type { Forwarder } from './forwarder';
 import { FailureCharger } from './failure-charger';
 import { isoSeconds } from './python-checkpoint';
-import type { WindowState } from './window-state';
+import type { TimedEventsState } from './timed-events-state';
 import { splitWindow, WindowLength, WindowWalker, type TimeWindow } from './time-windows';
 import { runWorkQueue, type Work, type WorkQueueHooks } from './work-queue';
 
@@ -45,7 +45,7 @@ export class WindowCycle implements FeedCycle {
 
   constructor(
     private readonly env: CycleEnvironment,
-    private readonly state: WindowState,
+    private readonly state: TimedEventsState,
     private readonly source: WindowSource,
     /** The report, for logs: "VaultAccountActivity". */
     private readonly report: string,
@@ -118,7 +118,7 @@ class ReportWindows implements Work<TimeWindow> {
   constructor(
     now: number,
     private readonly env: CycleEnvironment,
-    private readonly state: WindowState,
+    private readonly state: TimedEventsState,
     private readonly ledger: CopyLedger,
     private readonly forwarder: Forwarder<TimedEvent, CopyReceipt>,
     private readonly source: WindowSource,
@@ -198,7 +198,7 @@ function span(window: TimeWindow): string {
  */
 function windowFailureCharger(
   env: CycleEnvironment,
-  state: WindowState,
+  state: TimedEventsState,
   report: string,
 ): FailureCharger<TimeWindow> {
   const book = {

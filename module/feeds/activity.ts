@@ -7,7 +7,7 @@ import type { TimedEvent } from '../engine/copy-ledger';
 import type { TimeWindow } from '../engine/time-windows';
 import type { Feed } from '../engine/feed';
 import { WindowCycle, type WindowSource } from '../engine/window-cycle';
-import { WindowState } from '../engine/window-state';
+import { TimedEventsState } from '../engine/timed-events-state';
 import type { PraClient, ReportRequest } from '../pra/client';
 import type { ReportName } from '../pra/reports';
 import type { ParserThread } from '../xml/thread';
@@ -73,13 +73,13 @@ class ActivitySource implements WindowSource {
   }
 }
 
-export function activityFeed(spec: ActivityReport): Feed<CollectionConfig, WindowState> {
+export function activityFeed(spec: ActivityReport): Feed<CollectionConfig, TimedEventsState> {
   return {
     title: spec.title,
     reports: [spec.report],
     configure: collectionConfig,
     openState: (saved, now, config, file) =>
-      WindowState.open(saved, now, config.firstRunLookbackSeconds, config.overlapSeconds, file),
+      TimedEventsState.open(saved, now, config.firstRunLookbackSeconds, config.overlapSeconds, file),
     probe: (client) => probeReport(client, spec),
     start: (context) =>
       new WindowCycle(

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { exponentialBackoff, retry, RetryAbortedError } from '@sekoia/automation-sdk-shim';
 import { ReportBody, tooLarge, type BodyShape } from './body';
-import { systemClock, type Clock } from './clock';
+import { sleepOn, systemClock, type Clock } from './clock';
 import { PraError } from './errors';
 import { requiredPermission } from './reports';
 import { RateLimiter } from './rate-limit';
@@ -180,6 +180,7 @@ export class PraClient {
         {
           maxAttempts,
           signal: this.options.signal,
+          sleep: (ms, signal) => sleepOn(this.clock, ms, signal),
           delayMs: (attempt, error) => retryDelay(error, attempt, this.backoff, this.maxRetryDelayMs),
           onRetry: (error, attempt, delayMs) =>
             this.options.onRetry?.({ report, attempt, delayMs, reason: retryReason(error) }),

@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import { sleepOn, type Clock } from './clock';
 
 const HOUR_MS = 3_600_000;
 
@@ -46,7 +46,7 @@ export class RateLimiter {
     this.theoreticalArrival = start + this.intervalMs;
     const waitMs = Math.max(hourSlot - now, start - this.toleranceMs - now);
     if (waitMs <= 0) return Promise.resolve(!signal?.aborted);
-    return this.wait(waitMs, signal);
+    return sleepOn(this.clock, waitMs, signal);
   }
 
   /** The earliest time the hourly ceiling lets the next request go, reserved for it. */
@@ -60,20 +60,5 @@ export class RateLimiter {
     if (slot > now && now >= this.spentUntil) onHourSpent?.({ perHour, waitMs: slot - now });
     if (slot > now) this.spentUntil = slot;
     return slot;
-  }
-
-  private wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-    if (signal?.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        cancel();
-        resolve(false);
-      };
-      const cancel = this.clock.setTimer(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }

@@ -12,7 +12,7 @@ import type { PraError } from '../../pra/errors';
 import type { ReportSessionEnd, SerializedItem } from './events';
 import type { SessionReceipt } from './ledger';
 import type { SessionSource } from './source';
-import type { SessionsState } from './state';
+import type { SessionFeedState } from './state';
 
 /** Far beyond any lsid PRA writes (32 hex digits or 16 alphanumerics): some value, not an id. */
 const MAX_LSID_LENGTH = 256;
@@ -50,7 +50,7 @@ export function setAsideUnusable(lsids: string[], charger: FailureCharger<string
 /** The session feed's failures: its state's book, in its words. */
 export function sessionFailureCharger(
   env: CycleEnvironment,
-  state: SessionsState,
+  state: SessionFeedState,
   maxFailures: number,
 ): FailureCharger<string> {
   const book = {
@@ -87,7 +87,7 @@ export class SessionBatches implements Work<SessionBatch> {
   constructor(
     private readonly pending: string[],
     private readonly env: CycleEnvironment,
-    private readonly state: SessionsState,
+    private readonly state: SessionFeedState,
     private readonly source: SessionSource,
     private readonly forwarder: Forwarder<SerializedItem, SessionReceipt>,
     private readonly failures: FailureCharger<string>,
@@ -105,7 +105,7 @@ export class SessionBatches implements Work<SessionBatch> {
   async fetch(batch: SessionBatch): Promise<void> {
     const items = this.source.fetch(batch.lsids);
     // The batch the queue will most likely take next (a split failure's halves come first).
-    this.source.expect?.(this.pending.slice(0, this.batchSize()));
+    this.source.prefetch?.(this.pending.slice(0, this.batchSize()));
     for await (const item of items) {
       if (item.kind === 'event') this.env.metrics.collectedEvents.inc();
       else {

@@ -1,20 +1,21 @@
 /**
- * Closed sessions by window: for time wholly in the past (a catch-up), one AccessSession request
- * with `end_time` and `duration` returns every session that ended in the window, whole, instead of
- * a listing and then the sessions 50 at a time. A reply is kept to a bounded number of events by
- * the window's length; one holding too many is asked for in halves. A window that fails otherwise,
- * or one second that still holds too many, falls back to its listing and `lsids` batches, with their
+ * Closed sessions by window: for a past window of many sessions (a catch-up), one AccessSession
+ * request with `end_time` and `duration` returns every session that ended in it, whole, instead of
+ * the sessions 50 at a time. The window is asked for in pieces whose length follows the replies, so
+ * that a reply holds a bounded number of events; one holding too many is abandoned and asked for
+ * again shorter. A piece that fails otherwise, or one second that still holds too many, is left to
+ * the window's listing: its sessions are tracked and fetched in `lsids` batches, with their
  * narrowing and set-aside.
  */
 import type { CycleEnvironment } from '../../engine/feed';
 import type { Forwarder } from '../../engine/forwarder';
-import { splitWindow, type TimeWindow, type WindowLength } from '../../engine/time-windows';
+import { splitWindow, WindowWalker, type TimeWindow, type WindowLength } from '../../engine/time-windows';
 import type { Work } from '../../engine/work-queue';
 import { PraError } from '../../pra/errors';
 import type { ReportSessionEnd, SerializedItem } from './events';
 import type { SessionReceipt } from './ledger';
 import type { SessionSource } from './source';
-import type { SessionsState } from './state';
+import type { SessionFeedState } from './state';
 
 /** Events a closed window aims at: a few tens of thousands keep a reply's cost and its parse bounded. */
 export const CLOSED_WINDOW_TARGET_EVENTS = 20_000;
@@ -23,48 +24,43 @@ export const MAX_EVENTS_PER_CLOSED_WINDOW = 2.5 * CLOSED_WINDOW_TARGET_EVENTS;
 
 export interface ClosedWindowsContext {
   env: CycleEnvironment;
-  state: SessionsState;
+  state: SessionFeedState;
   source: SessionSource;
   forwarder: Forwarder<SerializedItem, SessionReceipt>;
   length: WindowLength;
-  overlapSeconds: number;
   now: number;
   onSession: (end: ReportSessionEnd) => void;
-  /** The window's sessions by listing, tracked for the `lsids` batches: what a failed window falls back to. */
-  fallBack: (window: TimeWindow) => Promise<void>;
 }
 
 export class ClosedWindows implements Work<TimeWindow> {
-  private next: TimeWindow | undefined;
-  /** Sessions this walk brought for the first time. */
-  newSessions = 0;
+  private readonly pieces: WindowWalker;
 
   constructor(
     window: TimeWindow,
     private readonly context: ClosedWindowsContext,
   ) {
-    this.next = window;
+    this.pieces = new WindowWalker(window.from, window.to, context.length);
   }
 
-  take(): TimeWindow | undefined {
-    const window = this.next;
-    this.next = undefined;
-    return window;
+  take(seconds: number): TimeWindow | undefined {
+    return this.pieces.take(seconds);
   }
 
   /**
    * Sessions already finished are not sent again; one forwarded in part while it ran sends its
-   * remaining events. Once its pushes are accepted, the watermark passes the window.
+   * remaining events. The watermark is the listing's to move, once the rest of its sessions are
+   * tracked.
    */
   async fetch(window: TimeWindow): Promise<void> {
     const { env, state, forwarder, length, now } = this.context;
     const span = window.to - window.from;
     let events = 0;
     for await (const item of this.context.source.fetchClosed(window)) {
-      if (state.track(item.lsid, now)) this.newSessions += 1;
+      state.track(item.lsid, now);
       if (item.kind === 'session') this.context.onSession(item);
       else if (++events > MAX_EVENTS_PER_CLOSED_WINDOW && span > 1) {
-        length.shrink(span);
+        // At least that many: the next piece aims at about half the target.
+        length.afterReply(events, span);
         throw new PraError(
           'too_large',
           `more than ${MAX_EVENTS_PER_CLOSED_WINDOW} events ended in one window`,
@@ -75,8 +71,6 @@ export class ClosedWindows implements Work<TimeWindow> {
       if (!env.running()) return;
     }
     await forwarder.drain();
-    state.advanceTo(window.to, this.context.overlapSeconds);
-    env.saveState();
     length.afterReply(events, span);
   }
 
@@ -84,19 +78,30 @@ export class ClosedWindows implements Work<TimeWindow> {
     return window;
   }
 
-  /** Only size is narrowed here (too many events, a timeout); any other failure falls back at once. */
+  /**
+   * Only size is narrowed here: too many events, and the piece is asked for again as long as the
+   * length now says (the rest as the next piece); a timeout, in halves. Any other failure is left to
+   * the listing at once.
+   */
   split(window: TimeWindow, error: PraError): [TimeWindow, TimeWindow] | undefined {
+    if (error.kind === 'too_large' && this.context.length.seconds < window.to - window.from) {
+      const cut = window.from + this.context.length.seconds;
+      return [
+        { from: window.from, to: cut },
+        { from: cut, to: window.to },
+      ];
+    }
     return error.kind === 'too_large' || error.timedOut ? splitWindow(window) : undefined;
   }
 
-  async charge(window: TimeWindow, error: PraError): Promise<boolean> {
+  /** The piece's sessions stay to the window's listing, which tracks them for the `lsids` batches. */
+  charge(window: TimeWindow, error: PraError): boolean {
     this.context.env.log(
       `The sessions that ended from ${new Date(window.from * 1000).toISOString()} to ` +
         `${new Date(window.to * 1000).toISOString()} could not be fetched whole (${error.message}); ` +
-        'asking for them by listing, in batches',
+        'they are asked for by id, in batches',
       'warning',
     );
-    await this.context.fallBack(window);
     return true;
   }
 

@@ -1,8 +1,9 @@
 /**
- * One cycle of the session feed, window after window until now: time wholly in the past (a
- * catch-up) is asked for by window, its closed sessions whole (closed-windows.ts); the last windows
- * are listed, and the sessions tracked (new, running, failing) fetched in `lsids` batches. Events
- * are pushed as they are parsed, and each session's progress committed once the intake accepted it.
+ * One cycle of the session feed, window after window until now: each window is listed (ids are
+ * cheap); a past one holding many new sessions (a catch-up) has its closed sessions fetched whole,
+ * by window (closed-windows.ts); the sessions tracked (new, running, failing) are fetched in `lsids`
+ * batches. Events are pushed as they are parsed, and each session's progress committed once the
+ * intake accepted it.
  */
 import type { FailureCharger } from '../../engine/failure-charger';
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
@@ -17,7 +18,7 @@ import { SessionLedger, type SessionReceipt } from './ledger';
 import { ClosedWindows, CLOSED_WINDOW_TARGET_EVENTS } from './closed-windows';
 import { RunningSchedule } from './running-schedule';
 import type { SessionSource } from './source';
-import type { SessionsState } from './state';
+import type { SessionFeedState } from './state';
 import type { SessionsConfig } from './config';
 
 /**
@@ -51,11 +52,11 @@ function closedWindowLength(): WindowLength {
 }
 
 /**
- * The last hour at least is listed rather than fetched by window: a session's report may still
- * change there (it ends, PRA shows it late), and a steady cycle lists only a minute or so. A window
- * is fetched whole only once it is older: a backlog, where it pays.
+ * A past window whose listing brings more new sessions than this many `lsids` batches has its
+ * closed sessions fetched whole, by window: fewer are as cheap by lsids, and a steady cycle, which
+ * lists a minute or so, keeps to listings and batches.
  */
-const RECENT_SECONDS = 3600;
+const BY_WINDOW_ABOVE_BATCHES = 2;
 
 interface CycleCounts {
   listed: number;
@@ -73,7 +74,7 @@ export class SessionCycle implements FeedCycle {
   constructor(
     private readonly env: CycleEnvironment,
     private readonly config: SessionsConfig,
-    private readonly state: SessionsState,
+    private readonly state: SessionFeedState,
     private readonly source: SessionSource & { close?(): Promise<void> },
   ) {
     this.batchSize = new AdaptiveSize(config.sessionsPerRequest);
@@ -105,7 +106,7 @@ export class SessionCycle implements FeedCycle {
     return this.source.close?.() ?? Promise.resolve();
   }
 
-  /** Window after window: the tracked sessions are fetched before the next window is taken. */
+  /** Window after window: the tracked sessions are fetched before the next window is listed. */
   private async collect(
     now: number,
     forwarder: Forwarder<SerializedItem, SessionReceipt>,
@@ -115,83 +116,78 @@ export class SessionCycle implements FeedCycle {
     const walker = new WindowWalker(Math.min(this.state.watermark, now), now, this.windowLength, {
       atLeastOne: true,
     });
-    const startedEarlier = new Set<string>();
     let caughtUp = false;
     // At least one window a cycle, whatever is tracked: the sessions tracked are fetched in it, and
     // so get their chance to finish or to be set aside.
     do {
-      caughtUp = await this.nextWindow(walker, now, forwarder, counts, startedEarlier);
+      caughtUp = await this.listNextWindow(walker, now, forwarder, counts);
       await this.fetchTracked(now, forwarder, fetched);
     } while (!caughtUp && this.env.running() && this.state.trackedCount < MAX_TRACKED);
   }
 
   /**
-   * The next window: by window while it is wholly in the past (beyond the overlap and the last
-   * hour, where PRA is done reporting), listed otherwise. Sessions that started in a past window and did not end in one
-   * are running (or ended since): they are tracked once the walk leaves the past. True at now.
+   * Lists the sessions of the next window (and the overlap before it), then tracks the new ones and
+   * moves the watermark to the window's end at once: a failing session never holds it back, since
+   * it stays tracked. A window with too many new sessions is given back, to be asked again
+   * shorter. A past window with many new sessions (a catch-up) has its closed ones fetched whole,
+   * by window, first: they are finished then, and only the rest (running, in the overlap) is
+   * tracked. True once the windows reach now.
    */
-  private async nextWindow(
+  private async listNextWindow(
     walker: WindowWalker,
     now: number,
     forwarder: Forwarder<SerializedItem, SessionReceipt>,
     counts: CycleCounts,
-    startedEarlier: Set<string>,
   ): Promise<boolean> {
-    const pastBefore = now - Math.max(this.config.overlapSeconds, RECENT_SECONDS);
-    if (walker.position < pastBefore) {
-      const window = walker.take(Math.min(this.closedLength.seconds, pastBefore - walker.position));
-      if (window !== undefined) {
-        counts.listed += await this.collectClosed(window, now, forwarder, startedEarlier);
-        return false;
+    // No window straddles the overlap before now: what is past can be fetched whole, by window.
+    const pastEnd = now - this.config.overlapSeconds;
+    const next = (): TimeWindow | undefined =>
+      walker.take(
+        walker.position < pastEnd
+          ? Math.min(this.windowLength.seconds, pastEnd - walker.position)
+          : this.windowLength.seconds,
+      );
+    for (let window = next(); window !== undefined; window = next()) {
+      const fresh = await this.listNew(window, walker.reachesEnd(window));
+      if (fresh === undefined) {
+        walker.giveBack(window);
+        continue;
       }
+      const past = window.to <= pastEnd;
+      if (past && fresh.length > BY_WINDOW_ABOVE_BATCHES * this.batchSize.value) {
+        await this.collectClosed(window, now, forwarder);
+      }
+      for (const lsid of fresh) this.state.track(lsid, now);
+      // The next window overlaps what PRA showed past the watermark, and what it showed twice is known.
+      this.state.advanceTo(window.to, this.config.overlapSeconds);
+      this.env.saveState();
+      counts.listed += fresh.length;
+      this.windowLength.afterReply(fresh.length, window.to - window.from);
+      return walker.reachesEnd(window);
     }
-    for (const lsid of startedEarlier) if (this.state.track(lsid, now)) counts.listed += 1;
-    startedEarlier.clear();
-    return this.listNextWindow(walker, now, counts);
+    return true;
   }
 
-  /** The closed sessions of a past window, whole; with live sessions, those that started in it noted. */
+  /** The closed sessions of a past window, whole, in pieces of a bounded number of events. */
   private async collectClosed(
     window: TimeWindow,
     now: number,
     forwarder: Forwarder<SerializedItem, SessionReceipt>,
-    startedEarlier: Set<string>,
-  ): Promise<number> {
-    if (this.config.liveSessions) {
-      const started = await this.source.list({ field: 'start', from: window.from, to: window.to });
-      for (const lsid of started) if (this.state.isNew(lsid)) startedEarlier.add(lsid);
-    }
+  ): Promise<void> {
     const work = new ClosedWindows(window, {
       env: this.env,
       state: this.state,
       source: this.source,
       forwarder,
       length: this.closedLength,
-      overlapSeconds: this.config.overlapSeconds,
       now,
-      onSession: (end) => {
-        this.sessionRead(end, now);
-        // Ended and forwarded: not one to follow. (Its `seen` entry may go once the window is passed.)
-        if (end.endTime !== null) startedEarlier.delete(end.lsid);
-      },
-      fallBack: (failed) => this.trackClosed(failed, now),
+      onSession: (end) => this.sessionRead(end, now),
     });
     await runWorkQueue(work, () => this.closedLength.seconds, {
       running: () => this.env.running(),
       heartbeat: () => this.env.heartbeat(),
       onTimeout: () => this.closedLength.shrink(),
     });
-    return work.newSessions;
-  }
-
-  /** A past window that could not be fetched whole: its closed sessions listed and tracked instead. */
-  private async trackClosed(window: TimeWindow, now: number): Promise<void> {
-    for (const lsid of await this.source.list({ field: 'end', from: window.from, to: window.to })) {
-      this.endedNow.add(lsid);
-      this.state.track(lsid, now);
-    }
-    this.state.advanceTo(window.to, this.config.overlapSeconds);
-    this.env.saveState();
   }
 
   /** The tracked sessions due now, in `lsids` batches, narrowed down when one fails. */
@@ -226,36 +222,12 @@ export class SessionCycle implements FeedCycle {
       });
     } finally {
       // A request opened ahead for a batch that will not come this time is closed now.
-      this.source.expect?.([]);
+      this.source.cancelPrefetch?.();
     }
     // Sessions leave the tracked set only once committed: the bound on tracked sessions counts them right.
     await forwarder.drain();
     // What is no longer tracked cannot be asked for again: only the rest need remembering.
     for (const lsid of fetched) if (this.state.tracked(lsid) === undefined) fetched.delete(lsid);
-  }
-
-  /**
-   * Lists the sessions of the next window (and the overlap before it), tracks the new ones, and
-   * moves the watermarks to the window's end at once: a failing session never holds them back,
-   * since it stays tracked. A window with too many new sessions is given back, to be asked again
-   * shorter. True once the windows reach now.
-   */
-  private async listNextWindow(walker: WindowWalker, now: number, counts: CycleCounts): Promise<boolean> {
-    for (let window = walker.take(); window !== undefined; window = walker.take()) {
-      const fresh = await this.listNew(window, walker.reachesEnd(window));
-      if (fresh === undefined) {
-        walker.giveBack(window);
-        continue;
-      }
-      for (const lsid of fresh) this.state.track(lsid, now);
-      // The next window overlaps what PRA showed past the watermark, and what it showed twice is known.
-      this.state.advanceTo(window.to, this.config.overlapSeconds);
-      this.env.saveState();
-      counts.listed += fresh.length;
-      this.windowLength.afterReply(fresh.length, window.to - window.from);
-      return walker.reachesEnd(window);
-    }
-    return true;
   }
 
   /**

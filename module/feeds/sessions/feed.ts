@@ -4,14 +4,14 @@ import { createParserThread } from '../parser-thread';
 import { configureSessions, type SessionsConfig } from './config';
 import { SessionCycle } from './cycle';
 import { PraSessionSource, probeSessions } from './source';
-import { SessionsState } from './state';
+import { SessionFeedState } from './state';
 
-export const sessionsFeed: Feed<SessionsConfig, SessionsState> = {
+export const sessionsFeed: Feed<SessionsConfig, SessionFeedState> = {
   title: 'PRA session events',
   reports: ['AccessSessionListing', 'AccessSession'],
   configure: configureSessions,
   openState: (saved, now, config, file) =>
-    SessionsState.open(saved, now, config.firstRunLookbackSeconds, file),
+    SessionFeedState.open(saved, now, config.firstRunLookbackSeconds, file),
   probe: probeSessions,
   start: (context) =>
     new SessionCycle(

@@ -2,7 +2,7 @@ import { shortDigest } from '../../engine/identity';
 import type { Ledger, Sealed } from '../../engine/forwarder';
 import { eventIdentity } from './event-identity';
 import type { ReportSessionEnd, SerializedItem, SessionEvent } from './events';
-import type { SessionsState } from './state';
+import type { SessionFeedState } from './state';
 
 interface SessionProgress {
   forwarded: number;
@@ -38,7 +38,7 @@ export class SessionLedger implements Ledger<SerializedItem, SessionReceipt> {
   private handedOver: Record<string, SessionProgress> = Object.create(null);
 
   constructor(
-    private readonly state: SessionsState,
+    private readonly state: SessionFeedState,
     private readonly warn: (message: string) => void,
   ) {}
 

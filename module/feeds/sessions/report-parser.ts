@@ -110,7 +110,7 @@ interface SessionHeader {
   primary_rep: Party | undefined;
 }
 
-class SessionState {
+class SessionInProgress {
   readonly participants = new Map<string, ParticipantFields>();
   pending: RawEvent[] = [];
   /** Set once the buffer overflowed: from then on events leave as soon as they are complete. */
@@ -194,7 +194,7 @@ function unixSeconds(value: string | undefined): number | null {
 
 class AccessSessionSink extends PraReportSink<ReportItem> {
   private readonly meaning = new Uint8Array(MAX_DEPTH + 1);
-  private session: SessionState | undefined;
+  private session: SessionInProgress | undefined;
   private event: RawEvent | undefined;
   private party: RawParty | undefined;
   private participant: ParticipantFields | undefined;
@@ -216,7 +216,7 @@ class AccessSessionSink extends PraReportSink<ReportItem> {
         if (name === 'session') {
           const lsid = attributes.lsid;
           if (!lsid) throw parseError('session without lsid');
-          this.session = new SessionState(lsid);
+          this.session = new SessionInProgress(lsid);
           meaning = Meaning.Session;
         }
         break;
@@ -441,7 +441,7 @@ class AccessSessionSink extends PraReportSink<ReportItem> {
     }
   }
 
-  private endSession(session: SessionState): void {
+  private endSession(session: SessionInProgress): void {
     this.flush(session);
     this.out.push({
       kind: 'session',
@@ -452,12 +452,12 @@ class AccessSessionSink extends PraReportSink<ReportItem> {
     });
   }
 
-  private flush(session: SessionState): void {
+  private flush(session: SessionInProgress): void {
     for (const event of session.pending) this.emit(session, event);
     session.pending = [];
   }
 
-  private emit(session: SessionState, raw: RawEvent): void {
+  private emit(session: SessionInProgress, raw: RawEvent): void {
     const header = session.getHeader();
     // Built key by key in the contract's order, so that JSON.stringify matches it byte for byte.
     const event = {} as SessionEvent;

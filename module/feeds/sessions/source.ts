@@ -31,11 +31,10 @@ export interface SessionSource {
   fetchClosed(window: TimeWindow): AsyncIterable<SerializedItem>;
   /** A cheap request that throws when PRA does not answer normally. */
   probe(): Promise<void>;
-  /**
-   * The sessions likely asked for next (none: nothing more this time): their request may be opened
-   * now, while the current reply is read.
-   */
-  expect?(lsids: string[]): void;
+  /** The sessions likely asked for next: their request may be opened now, while the current reply is read. */
+  prefetch?(lsids: string[]): void;
+  /** Nothing more is asked for this time: a request opened ahead is closed. */
+  cancelPrefetch?(): void;
 }
 
 /**
@@ -84,7 +83,7 @@ export class PraSessionSource implements SessionSource {
     return listSessions(this.client, window);
   }
 
-  expect(lsids: string[]): void {
+  prefetch(lsids: string[]): void {
     const key = lsids.join(',');
     if (this.next?.lsids === key) return;
     this.discardNext();
@@ -120,6 +119,10 @@ export class PraSessionSource implements SessionSource {
 
   probe(): Promise<void> {
     return probeSessions(this.client);
+  }
+
+  cancelPrefetch(): void {
+    this.discardNext();
   }
 
   close(): Promise<void> {

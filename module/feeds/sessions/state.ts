@@ -61,7 +61,7 @@ export type FailureOutcome = 'retry' | 'set-aside';
  * Its size does not grow with a backlog: listings come in windows of a few thousand sessions at
  * most, and finished sessions leave `seen` once no listing can return them.
  */
-export class SessionsState implements FeedState {
+export class SessionFeedState implements FeedState {
   private constructor(
     /** Where it is saved, for the messages that send an operator to it. */
     readonly path: string,
@@ -76,11 +76,11 @@ export class SessionsState implements FeedState {
    * than PRA's retention is moved up to it: those sessions are gone from PRA anyway. What cannot be
    * used is dropped and reported (see reportTo); StateFormatError when nothing of it can be.
    */
-  static open(saved: unknown, now: number, lookbackSeconds: number, path: string): SessionsState {
+  static open(saved: unknown, now: number, lookbackSeconds: number, path: string): SessionFeedState {
     const notices = new StateNotices(path);
     const fallback = now - lookbackSeconds;
     const content = saved === undefined ? freshContent(fallback) : readSaved(saved, fallback, notices, path);
-    const state = new SessionsState(path, content, notices);
+    const state = new SessionFeedState(path, content, notices);
     state.clampToRetention(now);
     return state;
   }

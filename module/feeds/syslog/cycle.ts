@@ -7,7 +7,7 @@ import { CopyLedger, type CopyReceipt, type TimedEvent } from '../../engine/copy
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
 import { runCycle } from '../../engine/delivery';
 import type { Forwarder } from '../../engine/forwarder';
-import type { WindowState } from '../../engine/window-state';
+import type { TimedEventsState } from '../../engine/timed-events-state';
 import { RecordClock } from './record-clock';
 import type { SyslogArchive, SyslogSource } from './source';
 
@@ -17,7 +17,7 @@ const RECORDS_PER_PROGRESS = 2000;
 export class SyslogCycle implements FeedCycle {
   constructor(
     private readonly env: CycleEnvironment,
-    private readonly state: WindowState,
+    private readonly state: TimedEventsState,
     private readonly source: SyslogSource,
   ) {}
 

@@ -1,7 +1,7 @@
 /** The Syslog feed: PRA's administrative audit trail (logins, API tokens, users, permissions, policies). */
 import { collectionConfig } from '../../config';
 import type { Feed } from '../../engine/feed';
-import { WindowState } from '../../engine/window-state';
+import { TimedEventsState } from '../../engine/timed-events-state';
 import type { CollectionConfig } from '../../config';
 import { SyslogCycle } from './cycle';
 import { PraSyslogSource, probeSyslog } from './source';
@@ -15,7 +15,7 @@ const SYSLOG_OVERLAP_SECONDS = 600;
 /** One download per cycle, and a token now and then: no rate to tune. */
 const SYSLOG_REQUESTS_PER_SECOND = 10;
 
-export const syslogFeed: Feed<CollectionConfig, WindowState> = {
+export const syslogFeed: Feed<CollectionConfig, TimedEventsState> = {
   title: 'PRA syslog audit records',
   reports: ['Syslog'],
   configure: (credentials, args) =>
@@ -24,7 +24,7 @@ export const syslogFeed: Feed<CollectionConfig, WindowState> = {
       requestsPerSecond: SYSLOG_REQUESTS_PER_SECOND,
     }),
   openState: (saved, now, config, file) =>
-    WindowState.open(saved, now, config.firstRunLookbackSeconds, config.overlapSeconds, file),
+    TimedEventsState.open(saved, now, config.firstRunLookbackSeconds, config.overlapSeconds, file),
   probe: probeSyslog,
   start: (context) =>
     new SyslogCycle(

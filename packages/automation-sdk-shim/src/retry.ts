@@ -24,6 +24,8 @@ export interface RetryOptions {
   delayMs: (attempt: number, error: unknown) => number | undefined;
   signal?: AbortSignal;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** How a wait is slept (abortableSleep by default): a caller with a clock of its own passes it. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<boolean>;
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. Never rejects. */
@@ -58,7 +60,8 @@ export async function retry<T>(
         options.maxElapsedMs !== undefined && Date.now() - started + (delay ?? 0) > options.maxElapsedMs;
       if (delay === undefined || outOfAttempts || outOfTime) throw error;
       options.onRetry?.(error, attempt, delay);
-      if (!(await abortableSleep(delay, options.signal))) throw new RetryAbortedError(error);
+      const sleep = options.sleep ?? abortableSleep;
+      if (!(await sleep(delay, options.signal))) throw new RetryAbortedError(error);
     }
   }
 }

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ArgumentReader, praCredentials } from '../../../module/config';
 import { WindowCycle } from '../../../module/engine/window-cycle';
-import { WindowState, type WindowStateContent } from '../../../module/engine/window-state';
+import { TimedEventsState, type TimedEventsStateContent } from '../../../module/engine/timed-events-state';
 import { configureSessions, type SessionsConfig } from '../../../module/feeds/sessions/config';
 import { SessionCycle } from '../../../module/feeds/sessions/cycle';
-import { SessionsState, type StateFileContent } from '../../../module/feeds/sessions/state';
+import { SessionFeedState, type StateFileContent } from '../../../module/feeds/sessions/state';
 import { FakeActivityTenant, FakeSessionTenant } from './fake-tenants';
 import { FakeEnvironment, multiset } from './fakes';
 import { REPO_ROOT } from '../../support/paths';
@@ -28,7 +28,7 @@ function vault(
   clock = NOW,
 ): { env: FakeEnvironment; cycle: WindowCycle } {
   const env = new FakeEnvironment(clock);
-  const state = env.attach(WindowState.open(saved, env.clock, DAY, OVERLAP, 'context.json'));
+  const state = env.attach(TimedEventsState.open(saved, env.clock, DAY, OVERLAP, 'context.json'));
   state.reportTo((message, level) => env.log(message, level));
   return { env, cycle: new WindowCycle(env, state, tenant, 'VaultAccountActivity') };
 }
@@ -57,7 +57,7 @@ function sessions(
   clock = NOW,
 ): { env: FakeEnvironment; cycle: SessionCycle } {
   const env = new FakeEnvironment(clock);
-  const state = env.attach(SessionsState.open(saved, env.clock, DAY, 'context.json'));
+  const state = env.attach(SessionFeedState.open(saved, env.clock, DAY, 'context.json'));
   state.reportTo((message, level) => env.log(message, level));
   return { env, cycle: new SessionCycle(env, sessionsConfig(), state, tenant) };
 }
@@ -65,7 +65,7 @@ function sessions(
 describe('a Vault watermark ahead of the clock', () => {
   it('from the file: the events written since are forwarded at once, each once', async () => {
     const tenant = new FakeActivityTenant();
-    const saved: WindowStateContent = {
+    const saved: TimedEventsStateContent = {
       version: 1,
       most_recent_date_seen: '',
       watermark: NOW + HOUR,

@@ -5,7 +5,7 @@
  */
 import { MAX_NEW_SESSIONS_PER_WINDOW, MAX_TRACKED, SessionCycle } from '../../../module/feeds/sessions/cycle';
 import type { SessionsConfig } from '../../../module/feeds/sessions/config';
-import { SessionsState, type StateFileContent } from '../../../module/feeds/sessions/state';
+import { SessionFeedState, type StateFileContent } from '../../../module/feeds/sessions/state';
 import { FakeEnvironment, multiset } from './fakes';
 import { PraError } from '../../../module/pra/errors';
 import { FakeSessionTenant } from './fake-tenants';
@@ -34,7 +34,7 @@ function config(overrides: Partial<SessionsConfig> = {}): SessionsConfig {
 interface Rig {
   env: FakeEnvironment;
   tenant: FakeSessionTenant;
-  state: SessionsState;
+  state: SessionFeedState;
   cycle: SessionCycle;
 }
 
@@ -47,7 +47,7 @@ function start(
   const env = new FakeEnvironment(previous?.clock ?? NOW);
   const cfg = config(settings);
   const state = env.attach(
-    SessionsState.open(previous?.lastSave(), env.clock, cfg.firstRunLookbackSeconds, 'context.json'),
+    SessionFeedState.open(previous?.lastSave(), env.clock, cfg.firstRunLookbackSeconds, 'context.json'),
   );
   return { env, tenant, state, cycle: new SessionCycle(env, cfg, state, tenant) };
 }
@@ -300,7 +300,7 @@ describe('the session cycle', () => {
 
   it('falls back to listing and batches for a past window that cannot be fetched whole', async () => {
     const tenant = new FakeSessionTenant();
-    const backlog = closedSessions(tenant, 20, 2, NOW - 5 * HOUR);
+    const backlog = closedSessions(tenant, 40, 2, NOW - 5 * HOUR);
     const fetchClosed = tenant.fetchClosed.bind(tenant);
     tenant.fetchClosed = (window) => {
       if (window.from <= NOW - 5 * HOUR + 30 && window.to > NOW - 5 * HOUR) {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { JsonStateFile, SecretMasker, StateFileError } from '@sekoia/automation-sdk-shim';
 import { StateStore, StateUnusableError } from '../../../module/engine/state-store';
-import { SessionsState, type StateFileContent } from '../../../module/feeds/sessions/state';
+import { SessionFeedState, type StateFileContent } from '../../../module/feeds/sessions/state';
 
 const NOW = 1_800_000_000;
 const CLIENT_SECRET = 'SECRET-client-7f3a9c';
@@ -22,7 +22,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const open = (saved: unknown): SessionsState => SessionsState.open(saved, NOW, 3600, 'context.json');
+const open = (saved: unknown): SessionFeedState => SessionFeedState.open(saved, NOW, 3600, 'context.json');
 const fail = (problem: Error): never => {
   throw problem;
 };

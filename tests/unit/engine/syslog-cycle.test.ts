@@ -2,7 +2,7 @@
  * The Syslog cycle against an in-memory archive that grows and rotates between downloads: every
  * record once, records without `when`, and a state that stays small however long the archive.
  */
-import { WindowState, type WindowStateContent } from '../../../module/engine/window-state';
+import { TimedEventsState, type TimedEventsStateContent } from '../../../module/engine/timed-events-state';
 import { SyslogCycle } from '../../../module/feeds/syslog/cycle';
 import { DISORDER_SECONDS, RECENT_TIMES } from '../../../module/feeds/syslog/record-clock';
 import {
@@ -75,7 +75,7 @@ function start(
 ): { env: FakeEnvironment; cycle: SyslogCycle } {
   const env = new FakeEnvironment(previous?.clock ?? NOW);
   const state = env.attach(
-    WindowState.open(previous?.lastSave(), env.clock, lookback, OVERLAP, 'context.json'),
+    TimedEventsState.open(previous?.lastSave(), env.clock, lookback, OVERLAP, 'context.json'),
   );
   return { env, cycle: new SyslogCycle(env, state, archive) };
 }
@@ -158,7 +158,7 @@ describe('the syslog cycle', () => {
     await cycle.run();
     expect(multiset(env.intake.accepted)).toEqual(multiset(archive.records.map((r) => r.payload)));
     const copies = env.saves.map((json) =>
-      Object.values((JSON.parse(json) as WindowStateContent).accepted).reduce(
+      Object.values((JSON.parse(json) as TimedEventsStateContent).accepted).reduce(
         (sum, ids) => sum + Object.keys(ids).length,
         0,
       ),
@@ -167,7 +167,7 @@ describe('the syslog cycle', () => {
     expect(Math.max(...copies)).toBeLessThan((OVERLAP + DISORDER_SECONDS) / 4 + 2000 + 100);
     // The oldest of the latest record times, a minute of disorder behind.
     const newest = NOW - 4;
-    expect((env.lastSave() as WindowStateContent).watermark).toBe(
+    expect((env.lastSave() as TimedEventsStateContent).watermark).toBe(
       newest - (RECENT_TIMES - 1) * 4 - DISORDER_SECONDS,
     );
   });
@@ -176,7 +176,7 @@ describe('the syslog cycle', () => {
     const archive = new FakeArchive();
     for (let t = NOW - 3000; t < NOW; t += 1) archive.write(t, record(t, `e${t}`));
     const env = new FakeEnvironment(NOW, 5000);
-    const state = env.attach(WindowState.open(undefined, NOW, DAY, OVERLAP, 'context.json'));
+    const state = env.attach(TimedEventsState.open(undefined, NOW, DAY, OVERLAP, 'context.json'));
     env.intake.whenPushed(() => {
       env.stopped = true;
     });
@@ -198,7 +198,7 @@ describe('the syslog cycle', () => {
     const python = {
       most_recent_date_seen: new Date(checkpoint * 1000).toISOString().replace('.000Z', '+00:00'),
     };
-    const state = env.attach(WindowState.open(python, NOW, DAY, OVERLAP, 'context.json'));
+    const state = env.attach(TimedEventsState.open(python, NOW, DAY, OVERLAP, 'context.json'));
     await new SyslogCycle(env, state, archive).run();
     expect(env.intake.accepted).toEqual([record(checkpoint + 1, 'x'), record(NOW - 5, 'x')]);
   });

@@ -3,7 +3,7 @@
  * once across cycles, restarts and window boundaries, for events that have no id.
  */
 import { MAX_EVENTS_PER_WINDOW, MAX_WINDOW_FAILURES, WindowCycle } from '../../../module/engine/window-cycle';
-import { WindowState, type WindowStateContent } from '../../../module/engine/window-state';
+import { TimedEventsState, type TimedEventsStateContent } from '../../../module/engine/timed-events-state';
 import { FakeEnvironment, multiset } from './fakes';
 import { FakeActivityTenant } from './fake-tenants';
 import { shortDigest } from '../../../module/engine/identity';
@@ -14,7 +14,7 @@ const OVERLAP = 300;
 
 interface Rig {
   env: FakeEnvironment;
-  state: WindowState;
+  state: TimedEventsState;
   cycle: WindowCycle;
 }
 
@@ -27,12 +27,12 @@ function start(
   const env = new FakeEnvironment(previous?.clock ?? NOW, options.flushChars);
   const saved = previous?.lastSave() ?? options.saved;
   const state = env.attach(
-    WindowState.open(saved, env.clock, options.lookback ?? DAY, OVERLAP, 'context.json'),
+    TimedEventsState.open(saved, env.clock, options.lookback ?? DAY, OVERLAP, 'context.json'),
   );
   return { env, state, cycle: new WindowCycle(env, state, tenant, 'VaultAccountActivity') };
 }
 
-const saved = (env: FakeEnvironment): WindowStateContent => env.lastSave() as WindowStateContent;
+const saved = (env: FakeEnvironment): TimedEventsStateContent => env.lastSave() as TimedEventsStateContent;
 const event = (n: number): string => JSON.stringify({ n });
 
 describe('the window cycle', () => {
@@ -88,7 +88,8 @@ describe('the window cycle', () => {
     expect(tenant.windows.length).toBeGreaterThan(10);
     // The state holds the copies of one window at most, never the backlog.
     const sizes = env.saves.map(
-      (json) => Object.values((JSON.parse(json) as WindowStateContent).accepted).flatMap(Object.keys).length,
+      (json) =>
+        Object.values((JSON.parse(json) as TimedEventsStateContent).accepted).flatMap(Object.keys).length,
     );
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_EVENTS_PER_WINDOW);
     expect(saved(env).watermark).toBe(NOW);

@@ -14,6 +14,7 @@ import { parseBaseUrl } from '../../../module/pra/url';
 import { startPraSimulator } from '../../../simulator/pra';
 import type { PraSimulator, RecordedRequest } from '../../../simulator/pra/types';
 import { collect, eventually } from '../../support/async';
+import { ManualClock } from '../../support/manual-clock';
 
 const SECRET = 'sim-secret';
 const EVERYTHING: ListingWindow = { field: 'start', from: 0, to: 4_000_000_000 };
@@ -221,22 +222,18 @@ describe('statuses and retries', () => {
 
   it('honours Retry-After on 429, then succeeds', async () => {
     sim.injectFault({ kind: 'status', status: 429, retryAfter: 1, count: 1, target: 'reporting' });
-    const ends: number[] = [];
-    const starts: number[] = [];
+    const clock = new ManualClock();
     const retries: number[] = [];
-    const pra = client({
-      maxRetryDelayMs: 5000,
-      onRequest: ({ report, durationMs }) => {
-        if (report === 'token') return;
-        ends.push(performance.now());
-        starts.push(performance.now() - durationMs);
-      },
-      onRetry: ({ delayMs }) => retries.push(delayMs),
-    });
-    expect((await listSessions(pra, EVERYTHING)).length).toBeGreaterThan(0);
+    const pra = client({ maxRetryDelayMs: 5000, clock, onRetry: ({ delayMs }) => retries.push(delayMs) });
+    const listing = listSessions(pra, EVERYTHING);
+    await eventually(() => retries.length === 1);
+    // The second attempt waits for the clock to pass Retry-After, not a moment less.
+    clock.advance(999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reportingRequests()).toHaveLength(1);
+    clock.advance(1);
+    expect((await listing).length).toBeGreaterThan(0);
     expect(retries).toEqual([1000]);
-    // Node timers may fire a fraction of a millisecond early against performance.now().
-    expect(starts[1] - ends[0]).toBeGreaterThanOrEqual(995);
     expect(reportingRequests().map((r) => r.status)).toEqual([429, 200]);
   });
 
@@ -280,25 +277,16 @@ describe('statuses and retries', () => {
   it('stops a retry wait as soon as the signal aborts', async () => {
     sim.injectFault({ kind: 'status', status: 503, retryAfter: 30, count: 10, target: 'reporting' });
     const controller = new AbortController();
+    // The clock never moves: only the abort can end the 30 s wait.
     const pra = client({
       maxRetryDelayMs: 30_000,
       signal: controller.signal,
+      clock: new ManualClock(),
       onRetry: () => setImmediate(() => controller.abort()),
     });
-    const started = performance.now();
     const error = await rejection(listSessions(pra, EVERYTHING));
     expect(error).toBeInstanceOf(RetryAbortedError);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(reportingRequests()).toHaveLength(1);
-  });
-
-  it('spaces requests to the configured rate', async () => {
-    const pra = client({ requestsPerSecond: 20 });
-    const started = performance.now();
-    // 1 token + 24 listings: a burst of 20, then 5 more at 50 ms intervals.
-    await Promise.all(Array.from({ length: 24 }, () => listSessions(pra, EVERYTHING)));
-    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
-    expect(sim.requests).toHaveLength(25);
   });
 });
 
@@ -359,12 +347,20 @@ describe('reports', () => {
 
   it('times out a reply slower than timeoutMs', async () => {
     sim.injectFault({ kind: 'slow', delayMs: 1000, count: 10, target: 'reporting' });
-    const pra = client({ timeoutMs: 100, maxAttempts: 2 });
-    const started = performance.now();
-    const error = await rejection(collect(fetchSessions(pra, closedLsids(1))));
+    const clock = new ManualClock();
+    const pra = client({ timeoutMs: 100, maxAttempts: 2, clock });
+    const outcome = rejection(collect(fetchSessions(pra, closedLsids(1))));
+    // Each wait of the client (the token's, each attempt's timeout, the backoff) passes on its clock.
+    let settled = false;
+    void outcome.finally(() => (settled = true));
+    while (!settled) {
+      await eventually(() => settled || clock.pendingTimers > 0);
+      clock.advance(100);
+    }
+    const error = await outcome;
     expectKind(error, 'transport');
     expect((error as PraError).timedOut).toBe(true);
-    expect(performance.now() - started).toBeLessThan(900);
+    expect((error as Error).message).toMatch(/within 100 ms/);
   });
 
   it('stops streaming when the signal aborts', async () => {

@@ -6,7 +6,7 @@ import { StateStore } from '../../../../module/engine/state-store';
 import { EventSerializer } from '../../../../module/feeds/sessions/event-json';
 import type { SerializedItem, SessionEvent } from '../../../../module/feeds/sessions/events';
 import { SessionLedger, type SessionReceipt } from '../../../../module/feeds/sessions/ledger';
-import { SessionsState, type StateFileContent } from '../../../../module/feeds/sessions/state';
+import { SessionFeedState, type StateFileContent } from '../../../../module/feeds/sessions/state';
 
 type SessionForwarder = Forwarder<SerializedItem, SessionReceipt>;
 
@@ -52,7 +52,7 @@ class Intake {
 describe('the session ledger, behind the forwarder', () => {
   let dir: string;
   let store: StateStore;
-  let state: SessionsState;
+  let state: SessionFeedState;
   let intake: Intake;
   const warnings: string[] = [];
 
@@ -71,7 +71,7 @@ describe('the session ledger, behind the forwarder', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pra-ledger-'));
     store = new StateStore(dir);
-    state = SessionsState.open(undefined, NOW, 3600, store.path);
+    state = SessionFeedState.open(undefined, NOW, 3600, store.path);
     intake = new Intake();
     warnings.length = 0;
   });

@@ -34,7 +34,7 @@ describe('the session source', () => {
     const lsids = pra.sessions.map((session) => session.lsid);
     const [first, second] = [lsids.slice(0, 3), lsids.slice(3)];
     const current = source.fetch(first);
-    source.expect(second);
+    source.prefetch(second);
     const items = await collect(current);
     expect(items.filter((item) => item.kind === 'session')).toHaveLength(3);
     // The second request was made before anything asked for its items.
@@ -48,7 +48,7 @@ describe('the session source', () => {
   it('meets the failure of a request opened ahead when its batch is fetched, not before', async () => {
     const [lsid] = pra.sessions.map((session) => session.lsid);
     pra.failSession(lsid as string, 'status');
-    source.expect([lsid as string]);
+    source.prefetch([lsid as string]);
     await pra.waitFor(() => detailRequests().length >= 1);
     await expect(collect(source.fetch([lsid as string]))).rejects.toMatchObject({
       kind: 'http',
@@ -58,12 +58,12 @@ describe('the session source', () => {
 
   it('opens a fresh request for a batch other than the one expected, and drops the one opened ahead', async () => {
     const lsids = pra.sessions.map((session) => session.lsid);
-    source.expect(lsids.slice(0, 2));
+    source.prefetch(lsids.slice(0, 2));
     const items = await collect(source.fetch(lsids.slice(2, 4)));
     expect(items.filter((item) => item.kind === 'session').map((item) => item.lsid)).toEqual(
       lsids.slice(2, 4),
     );
-    source.expect([]);
+    source.prefetch([]);
     await pra.waitFor(() => detailRequests().length === 2);
     expect(detailRequests()).toEqual([lsids.slice(0, 2), lsids.slice(2, 4)]);
   });

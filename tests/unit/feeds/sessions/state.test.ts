@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PRA_RETENTION_SECONDS } from '../../../../module/pra/reports';
 import { StateFormatError, StateStore } from '../../../../module/engine/state-store';
-import { SessionsState, type StateFileContent } from '../../../../module/feeds/sessions/state';
+import { SessionFeedState, type StateFileContent } from '../../../../module/feeds/sessions/state';
 
 const NOW = 1_800_000_000;
 const DAY = 86_400;
@@ -23,9 +23,9 @@ describe('the session feed state', () => {
   });
 
   /** What the engine does at start: the saved content, if any, opened by the feed. */
-  const load = (now: number, lookbackSeconds: number): SessionsState =>
+  const load = (now: number, lookbackSeconds: number): SessionFeedState =>
     store.load(
-      (saved) => SessionsState.open(saved, now, lookbackSeconds, store.path),
+      (saved) => SessionFeedState.open(saved, now, lookbackSeconds, store.path),
       (problem) => {
         throw problem;
       },
@@ -177,9 +177,9 @@ describe('a saved session state of the wrong shape', () => {
   });
 
   /** The state opened from `saved`, with the notices it gave. */
-  function open(saved: unknown, now = NOW): { state: SessionsState; notices: Notice[] } {
+  function open(saved: unknown, now = NOW): { state: SessionFeedState; notices: Notice[] } {
     const notices: Notice[] = [];
-    const state = SessionsState.open(saved, now, DAY, file);
+    const state = SessionFeedState.open(saved, now, DAY, file);
     state.reportTo((message, level) => notices.push({ message, level }));
     return { state, notices };
   }
@@ -301,14 +301,14 @@ describe('a saved session state of the wrong shape', () => {
     for (const field of fields) {
       for (const value of hostile) {
         const saved = { ...valid(), [field]: value };
-        let state: SessionsState;
+        let state: SessionFeedState;
         try {
           state = open(saved).state;
         } catch (error) {
           expect(error).toBeInstanceOf(StateFormatError);
           continue;
         }
-        const again = SessionsState.open(JSON.parse(JSON.stringify(state.toJSON())), NOW, DAY, file);
+        const again = SessionFeedState.open(JSON.parse(JSON.stringify(state.toJSON())), NOW, DAY, file);
         expect(again.toJSON()).toEqual(state.toJSON());
         void state.trackedLsids;
         state.clampToRetention(NOW + 60);
@@ -317,7 +317,7 @@ describe('a saved session state of the wrong shape', () => {
   });
 
   it('gives no session id a special meaning: __proto__, constructor and toString round-trip', () => {
-    const state = SessionsState.open(undefined, NOW, DAY, file);
+    const state = SessionFeedState.open(undefined, NOW, DAY, file);
     for (const lsid of ['toString', 'constructor', 'hasOwnProperty']) expect(state.isNew(lsid)).toBe(true);
     state.track('__proto__', NOW);
     state.recordForwarded('__proto__', 4, 'fp', NOW);
@@ -370,7 +370,7 @@ describe('a saved session state ahead of the clock', () => {
       set_aside: { bad: { at: NOW + 3000, failures: 5, error: 'e' } },
     };
     const notices: Notice[] = [];
-    const state = SessionsState.open(saved, NOW, DAY, file);
+    const state = SessionFeedState.open(saved, NOW, DAY, file);
     state.reportTo((message, level) => notices.push({ message, level }));
     expect(state.watermark).toBe(NOW);
     expect(state.tracked('live')?.since).toBe(NOW);
@@ -390,7 +390,7 @@ describe('a saved session state ahead of the clock', () => {
   });
 
   it('does the same at the start of a cycle when the clock went back since the last one', () => {
-    const state = SessionsState.open(undefined, NOW, DAY, file);
+    const state = SessionFeedState.open(undefined, NOW, DAY, file);
     const notices: Notice[] = [];
     state.reportTo((message, level) => notices.push({ message, level }));
     state.advanceTo(NOW + 3600, 300);

@@ -3,7 +3,7 @@
  * load, what cannot be used is dropped and named, and no saved time may be ahead of the clock.
  */
 import { StateFormatError } from '../../../module/engine/state-store';
-import { WindowState, type WindowStateContent } from '../../../module/engine/window-state';
+import { TimedEventsState, type TimedEventsStateContent } from '../../../module/engine/timed-events-state';
 import { PRA_RETENTION_SECONDS as RETENTION_SECONDS } from '../../../module/pra/reports';
 
 const NOW = 1_800_000_000;
@@ -16,7 +16,7 @@ interface Notice {
   level: 'warning' | 'error';
 }
 
-const valid = (): WindowStateContent => ({
+const valid = (): TimedEventsStateContent => ({
   version: 1,
   most_recent_date_seen: '2027-01-15T08:00:00+00:00',
   watermark: NOW - 100,
@@ -26,9 +26,9 @@ const valid = (): WindowStateContent => ({
   set_aside: [{ from: NOW - 5000, to: NOW - 4999, at: NOW - 4000, failures: 5, error: 'e' }],
 });
 
-function open(saved: unknown, now = NOW): { state: WindowState; notices: Notice[] } {
+function open(saved: unknown, now = NOW): { state: TimedEventsState; notices: Notice[] } {
   const notices: Notice[] = [];
-  const state = WindowState.open(saved, now, DAY, OVERLAP, FILE);
+  const state = TimedEventsState.open(saved, now, DAY, OVERLAP, FILE);
   state.reportTo((message, level) => notices.push({ message, level }));
   return { state, notices };
 }
@@ -115,14 +115,20 @@ describe('a saved window state of the wrong shape', () => {
     ];
     for (const field of fields) {
       for (const value of hostile) {
-        let state: WindowState;
+        let state: TimedEventsState;
         try {
           state = open({ ...valid(), [field]: value }).state;
         } catch (error) {
           expect(error).toBeInstanceOf(StateFormatError);
           continue;
         }
-        const again = WindowState.open(JSON.parse(JSON.stringify(state.toJSON())), NOW, DAY, OVERLAP, FILE);
+        const again = TimedEventsState.open(
+          JSON.parse(JSON.stringify(state.toJSON())),
+          NOW,
+          DAY,
+          OVERLAP,
+          FILE,
+        );
         expect(again.toJSON()).toEqual(state.toJSON());
         again.advanceTo(NOW);
         again.clampToRetention(NOW + 60);
@@ -131,7 +137,7 @@ describe('a saved window state of the wrong shape', () => {
   });
 
   it('gives no event identity a special meaning', () => {
-    const state = WindowState.open(undefined, NOW, DAY, OVERLAP, FILE);
+    const state = TimedEventsState.open(undefined, NOW, DAY, OVERLAP, FILE);
     state.recordAccepted(NOW - 10, '__proto__', 2);
     state.recordAccepted(NOW - 10, 'constructor', 1);
     const again = open(JSON.parse(JSON.stringify(state.toJSON()))).state;

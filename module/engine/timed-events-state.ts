@@ -34,7 +34,7 @@ interface WindowFailure {
 }
 
 /** The on-disk shape of context.json for these feeds. */
-export interface WindowStateContent {
+export interface TimedEventsStateContent {
   version: 1;
   /** The Python SDK's checkpoint key, kept in step with the watermark. */
   most_recent_date_seen: string;
@@ -58,7 +58,7 @@ interface WindowContent {
   setAside: SetAsideWindow[];
 }
 
-export class WindowState implements FeedState {
+export class TimedEventsState implements FeedState {
   private constructor(
     private readonly content: WindowContent,
     private readonly overlapSeconds: number,
@@ -79,13 +79,13 @@ export class WindowState implements FeedState {
     lookbackSeconds: number,
     overlapSeconds: number,
     file: string,
-  ): WindowState {
+  ): TimedEventsState {
     const notices = new StateNotices(file);
     const content =
       saved === undefined
         ? starting(now - lookbackSeconds)
         : readSaved(saved, now - lookbackSeconds, now - PRA_RETENTION_SECONDS, notices, file);
-    const state = new WindowState(content, overlapSeconds, notices);
+    const state = new TimedEventsState(content, overlapSeconds, notices);
     state.clampToRetention(now);
     return state;
   }
@@ -162,7 +162,7 @@ export class WindowState implements FeedState {
     this.raiseFloor(now - PRA_RETENTION_SECONDS);
   }
 
-  toJSON(): WindowStateContent {
+  toJSON(): TimedEventsStateContent {
     const { watermark, floor, accepted, failures, setAside } = this.content;
     const acceptedJson: Record<string, Record<string, number>> = {};
     for (const [second, copies] of accepted) acceptedJson[second] = Object.fromEntries(copies);
