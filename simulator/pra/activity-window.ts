@@ -23,7 +23,7 @@ export function parseActivityWindow(
 ): ActivityWindow | { error: string } {
   const window = parseWindow(params);
   if (window === undefined) {
-    return { error: 'One of start_date, start_time, end_date or end_time is required.' };
+    return { error: 'One of start_time or end_time is required.' };
   }
   if ('error' in window) return window;
   return { from: window.from, to: window.to ?? now };

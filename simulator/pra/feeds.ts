@@ -106,7 +106,7 @@ export class FeedReports {
         return xmlReply([noDataBody(report, this.locale)]);
       return xmlReply(vaultReportChunks(names, window, activity));
     }
-    const teams = this.team.select(window, this.windowSlack, now, params.team_id);
+    const teams = this.team.select(window, this.windowSlack, now);
     if (teams.length === 0 && this.emptyReply === 'error') return xmlReply([noDataBody('Team', this.locale)]);
     return xmlReply(teamReportChunks(names, window, teams));
   }

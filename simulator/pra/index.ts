@@ -221,10 +221,6 @@ class Simulator implements PraSimulator {
     this.failing.set(lsid, mode);
   }
 
-  healSession(lsid: string): void {
-    this.failing.delete(lsid);
-  }
-
   evictTokens(): void {
     this.tokens = [];
   }
@@ -374,9 +370,10 @@ class Simulator implements PraSimulator {
         : jsonReply(405, { error: 'invalid_request' }, { Allow: 'POST' });
     }
     if (record.path === '/api/reporting') {
-      return method === 'GET' || method === 'POST'
+      // PRA takes GET too; the collector POSTs, so that is all the simulator serves.
+      return method === 'POST'
         ? this.report(record)
-        : textReply(405, 'text/plain', 'Method Not Allowed', { Allow: 'GET, POST' });
+        : textReply(405, 'text/plain', 'Method Not Allowed', { Allow: 'POST' });
     }
     return textReply(404, 'text/plain', 'Not Found');
   }

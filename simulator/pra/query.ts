@@ -24,8 +24,7 @@ export interface ReportQuery {
   lsids?: string[];
 }
 
-const DAY = 86_400;
-const WINDOW_PARAMS = ['start_time', 'end_time', 'start_date', 'end_date'] as const;
+const WINDOW_PARAMS = ['start_time', 'end_time'] as const;
 /** Reports a PRA tenant knows but the simulator does not produce. */
 const OTHER_REPORTS = new Set([
   'AccessSessionRecording',
@@ -39,19 +38,12 @@ function parseUnsigned(value: string): number | undefined {
   return /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-/** YYYY-MM-DD as UTC midnight, in unix seconds. */
-function parseDate(value: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(ms).toISOString().startsWith(value) ? ms / 1000 : undefined;
-}
-
 /**
  * Parses the `start_*` / `end_*` window of a request, the same for every report; undefined when no
  * window parameter is given. Problems come back as the message of the HTTP 200 `<error>` a tenant
- * would send. `*_time` wins over `*_date` (clients such as FRODE send both); `duration` counts days
- * with dates, seconds with times, and defaults to 0, which leaves `to` null ("up to now").
+ * would send. `duration` counts seconds and defaults to 0, which leaves `to` null ("up to now").
+ * PRA also takes `start_date` / `end_date` (days); the collector never sends them, so neither does
+ * the simulator answer them.
  */
 export function parseWindow(
   params: Record<string, string>,
@@ -60,10 +52,9 @@ export function parseWindow(
   const fields = new Set(given.map((p) => p.split('_')[0]));
   if (fields.size > 1) return { error: 'Only one of start_* or end_* may be given.' };
 
-  const chosen = given.find((p) => p.endsWith('_time')) ?? given[0];
+  const chosen = given[0];
   if (chosen === undefined) return undefined;
-  const isTime = chosen.endsWith('_time');
-  const from = isTime ? parseUnsigned(params[chosen]) : parseDate(params[chosen]);
+  const from = parseUnsigned(params[chosen]);
   if (from === undefined) return { error: `Invalid value for ${chosen}: ${params[chosen]}.`, param: chosen };
   const duration = params.duration === undefined ? 0 : parseUnsigned(params.duration);
   if (duration === undefined)
@@ -71,13 +62,13 @@ export function parseWindow(
   return {
     field: chosen.startsWith('start') ? 'start' : 'end',
     from,
-    to: duration === 0 ? null : from + duration * (isTime ? 1 : DAY),
+    to: duration === 0 ? null : from + duration,
   };
 }
 
 /**
  * Parses a reporting request. Problems come back as the message of the HTTP 200 `<error>` a tenant
- * would send. `*_time` wins over `*_date` (clients such as FRODE send both); `duration` defaults to 0.
+ * would send. `duration` defaults to 0.
  */
 export function parseReportQuery(params: Record<string, string>): ReportQuery | { error: string } {
   const report = params.generate_report;
@@ -107,8 +98,8 @@ export function parseReportQuery(params: Record<string, string>): ReportQuery | 
     return {
       error:
         report === 'AccessSession'
-          ? 'One of start_date, start_time, end_date, end_time, lsid or lsids is required.'
-          : 'One of start_date, start_time, end_date or end_time is required.',
+          ? 'One of start_time, end_time, lsid or lsids is required.'
+          : 'One of start_time or end_time is required.',
     };
   }
   return { report, window, lsids };

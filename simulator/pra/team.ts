@@ -97,10 +97,9 @@ export class TeamActivityLog {
   }
 
   /** Each team with activity a report produced at `now` shows, with that activity. */
-  select(window: ActivityWindow, slack: number, now: number, teamId?: string): SimTeam[] {
+  select(window: ActivityWindow, slack: number, now: number): SimTeam[] {
     const shown: SimTeam[] = [];
     for (const team of this.teams) {
-      if (teamId !== undefined && team.id !== teamId) continue;
       const events = team.events.filter((e) => shows(e.timestamp, window, slack, now));
       if (events.length > 0) shown.push({ ...team, events });
     }

@@ -160,7 +160,6 @@ export interface PraSimulator extends FeedControls {
   setNamespace(ns: PraNamespace, prefix?: string): void;
   injectFault(fault: PraFault): void;
   failSession(lsid: string, mode?: SessionFailureMode): void;
-  healSession(lsid: string): void;
   evictTokens(): void;
   addSession(partial?: AddSessionInput): SimSession;
   growSession(lsid: string, events: number): SimEvent[];

@@ -125,12 +125,9 @@ describe('PRA simulator: reports', () => {
     expect(lsidsIn(one.text)).toEqual([a]);
   });
 
-  it('renders open sessions with an empty end_time, and GET works like POST', async () => {
+  it('renders open sessions with an empty end_time', async () => {
     const [lsid] = running();
-    const res = await fetch(`${sim.url}/api/reporting?generate_report=AccessSession&lsid=${lsid}`, {
-      headers: { Authorization: `Bearer ${bearer}`, Connection: 'close' },
-    });
-    const xml = await res.text();
+    const xml = (await report(sim, bearer, { generate_report: 'AccessSession', lsid: lsid as string })).text;
     expect(xml).toContain('<end_time />');
     expect(xml).not.toContain('session_chat_view_url');
     expect(xml).toContain('<event timestamp=');
@@ -223,7 +220,7 @@ describe('PRA simulator: visibility over time', () => {
   });
 });
 
-describe('PRA simulator: large and dated reports', () => {
+describe('PRA simulator: large reports', () => {
   it('streams a large report byte-identical to renderAccessSession', async () => {
     const sim = await start({
       closedSessions: 1,
@@ -235,24 +232,6 @@ describe('PRA simulator: large and dated reports', () => {
     const res = await report(sim, bearer, { generate_report: 'AccessSession', end_time: '0' });
     expect((res.text.match(/<event /g) ?? []).length).toBe(20_000);
     expect(res.text).toBe(sim.renderAccessSession([sim.sessions[0].lsid]));
-  });
-
-  it('selects by start_date in whole UTC days', async () => {
-    const sim = await start();
-    const bearer = await token(sim);
-    const today = new Date(NOW * 1000).toISOString().slice(0, 10);
-    const all = sim.sessions.filter((s) => s.startTime >= Date.parse(today) / 1000).map((s) => s.lsid);
-    const res = await report(sim, bearer, {
-      generate_report: 'AccessSessionListing',
-      start_date: today,
-      duration: '1',
-    });
-    expect(lsidsIn(res.text).sort()).toEqual(all.sort());
-    const later = await report(sim, bearer, {
-      generate_report: 'AccessSessionListing',
-      start_date: '2099-01-01',
-    });
-    expect(later.text).toBe(NO_DATA_BODY);
   });
 });
 
@@ -340,11 +319,6 @@ describe('PRA simulator: faults', () => {
     await expect(
       report(sim, bearer, { generate_report: 'AccessSession', lsid: b }, 'keep-alive'),
     ).rejects.toThrow();
-
-    sim.healSession(b);
-    expect(lsidsIn((await report(sim, bearer, { generate_report: 'AccessSession', lsid: b })).text)).toEqual([
-      b,
-    ]);
   });
 
   it('serves any body, status and content type, bytes and lazy generators included', async () => {
