@@ -20,7 +20,8 @@ export interface WindowLengthPolicy {
 
 /**
  * Shorter after a big reply, in proportion (to about half the target, so one more request, not a
- * halving series), halved after a timeout or a reply too large; twice as long after a small one.
+ * halving series), halved after a timeout or a reply too large; twice as long after one of less
+ * than half the target, so that a catch-up takes windows of about the target, not a quarter of it.
  */
 export class WindowLength {
   private current: number;
@@ -37,7 +38,7 @@ export class WindowLength {
   afterReply(items: number, span: number): void {
     const { targetItems, maxSeconds } = this.policy;
     if (items > targetItems) this.current = Math.max(1, Math.floor((span * targetItems) / (2 * items)));
-    else if (items < targetItems / 4) this.current = Math.min(maxSeconds, this.current * 2);
+    else if (items < targetItems / 2) this.current = Math.min(maxSeconds, this.current * 2);
   }
 
   /** A request timed out, or its reply, for a window of `span` seconds, was too large. */

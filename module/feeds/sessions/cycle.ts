@@ -265,7 +265,8 @@ export class SessionCycle implements FeedCycle {
   /** Closed sessions that ended in the window and, following running sessions, those that started in it. */
   private async listWindow(from: number, to: number | undefined): Promise<string[]> {
     const closed = await this.source.list({ field: 'end', from, to });
-    for (const lsid of closed) this.endedNow.add(lsid);
+    // Only the followed ones need saying: a new session is due anyway (a catch-up lists millions).
+    for (const lsid of closed) if (this.state.tracked(lsid) !== undefined) this.endedNow.add(lsid);
     if (!this.config.liveSessions) return closed;
     const started = await this.source.list({ field: 'start', from, to });
     return [...new Set([...closed, ...started])];

@@ -14,8 +14,11 @@ describe('the window length', () => {
     const length = new WindowLength(policy);
     length.afterReply(50_000, 3600);
     expect(length.seconds).toBe(180);
-    length.afterReply(2000, 180);
+    // Between half the target and the target: it stays.
+    length.afterReply(3000, 180);
     expect(length.seconds).toBe(180);
+    length.afterReply(2000, 180);
+    expect(length.seconds).toBe(360);
   });
 
   it('halves after a timeout, and below the span of a reply too large', () => {
