@@ -52,11 +52,12 @@ function closedWindowLength(): WindowLength {
 }
 
 /**
- * A past window whose listing brings more new sessions than this many `lsids` batches has its
- * closed sessions fetched whole, by window: fewer are as cheap by lsids, and a steady cycle, which
- * lists a minute or so, keeps to listings and batches.
+ * A past window whose listing brings more new sessions than this has its closed sessions fetched
+ * whole, by window: fewer cost two requests by lsids at the default batch size, and a steady cycle,
+ * which lists a minute or so, keeps to listings and batches (where a session that breaks its reply
+ * is isolated by id).
  */
-const BY_WINDOW_ABOVE_BATCHES = 2;
+const BY_WINDOW_ABOVE_SESSIONS = 100;
 
 interface CycleCounts {
   listed: number;
@@ -154,7 +155,7 @@ export class SessionCycle implements FeedCycle {
         continue;
       }
       const past = window.to <= pastEnd;
-      if (past && fresh.length > BY_WINDOW_ABOVE_BATCHES * this.batchSize.value) {
+      if (past && fresh.length > BY_WINDOW_ABOVE_SESSIONS) {
         await this.collectClosed(window, now, forwarder);
       }
       for (const lsid of fresh) this.state.track(lsid, now);

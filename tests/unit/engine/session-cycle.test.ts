@@ -300,7 +300,7 @@ describe('the session cycle', () => {
 
   it('falls back to listing and batches for a past window that cannot be fetched whole', async () => {
     const tenant = new FakeSessionTenant();
-    const backlog = closedSessions(tenant, 40, 2, NOW - 5 * HOUR);
+    const backlog = closedSessions(tenant, 150, 2, NOW - 5 * HOUR);
     const fetchClosed = tenant.fetchClosed.bind(tenant);
     tenant.fetchClosed = (window) => {
       if (window.from <= NOW - 5 * HOUR + 30 && window.to > NOW - 5 * HOUR) {
