@@ -19,8 +19,8 @@ import type { SessionFeedState } from './state';
 
 /** Events a closed window aims at: a few tens of thousands keep a reply's cost and its parse bounded. */
 export const CLOSED_WINDOW_TARGET_EVENTS = 20_000;
-/** Past this many events a reply is abandoned and its window asked for in halves. */
-export const MAX_EVENTS_PER_CLOSED_WINDOW = 2.5 * CLOSED_WINDOW_TARGET_EVENTS;
+/** Past this many events (a guess of the first piece gone far wrong) a reply is abandoned and asked for again shorter. */
+export const MAX_EVENTS_PER_CLOSED_WINDOW = 5 * CLOSED_WINDOW_TARGET_EVENTS;
 
 export interface ClosedWindowsContext {
   env: CycleEnvironment;
@@ -28,12 +28,17 @@ export interface ClosedWindowsContext {
   source: SessionSource;
   forwarder: Forwarder<SerializedItem, SessionReceipt>;
   length: WindowLength;
+  /** The first piece's length: what the listing's count of sessions says would hold the target. */
+  firstSeconds: number;
   now: number;
   onSession: (end: ReportSessionEnd) => void;
 }
 
 export class ClosedWindows implements Work<TimeWindow> {
   private readonly pieces: WindowWalker;
+  private first = true;
+  /** What the pieces read, for the next window's estimate. */
+  readonly read = { events: 0, sessions: 0 };
 
   constructor(
     window: TimeWindow,
@@ -43,7 +48,9 @@ export class ClosedWindows implements Work<TimeWindow> {
   }
 
   take(seconds: number): TimeWindow | undefined {
-    return this.pieces.take(seconds);
+    const piece = this.pieces.take(this.first ? Math.min(seconds, this.context.firstSeconds) : seconds);
+    this.first = false;
+    return piece;
   }
 
   /**
@@ -57,8 +64,10 @@ export class ClosedWindows implements Work<TimeWindow> {
     let events = 0;
     for await (const item of this.context.source.fetchClosed(window)) {
       state.track(item.lsid, now);
-      if (item.kind === 'session') this.context.onSession(item);
-      else if (++events > MAX_EVENTS_PER_CLOSED_WINDOW && span > 1) {
+      if (item.kind === 'session') {
+        this.read.sessions += 1;
+        this.context.onSession(item);
+      } else if (++events > MAX_EVENTS_PER_CLOSED_WINDOW && span > 1) {
         // At least that many: the next piece aims at about half the target.
         length.afterReply(events, span);
         throw new PraError(
@@ -71,6 +80,7 @@ export class ClosedWindows implements Work<TimeWindow> {
       if (!env.running()) return;
     }
     await forwarder.drain();
+    this.read.events += events;
     length.afterReply(events, span);
   }
 

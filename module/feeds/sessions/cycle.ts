@@ -67,6 +67,8 @@ export class SessionCycle implements FeedCycle {
   private readonly batchSize: AdaptiveSize;
   private readonly windowLength = listingWindowLength();
   private readonly closedLength = closedWindowLength();
+  /** Events per closed session fetched by window so far; a guess until the first piece is read. */
+  private eventsPerSession = 100;
   private readonly failures: FailureCharger<string>;
   private readonly schedule: RunningSchedule;
   /** Sessions the closed listings of this cycle named: ended, so fetched now whatever their schedule. */
@@ -156,7 +158,7 @@ export class SessionCycle implements FeedCycle {
       }
       const past = window.to <= pastEnd;
       if (past && fresh.length > BY_WINDOW_ABOVE_SESSIONS) {
-        await this.collectClosed(window, now, forwarder);
+        await this.collectClosed(window, fresh.length, now, forwarder);
       }
       for (const lsid of fresh) this.state.track(lsid, now);
       // The next window overlaps what PRA showed past the watermark, and what it showed twice is known.
@@ -172,6 +174,7 @@ export class SessionCycle implements FeedCycle {
   /** The closed sessions of a past window, whole, in pieces of a bounded number of events. */
   private async collectClosed(
     window: TimeWindow,
+    sessions: number,
     now: number,
     forwarder: Forwarder<SerializedItem, SessionReceipt>,
   ): Promise<void> {
@@ -181,6 +184,13 @@ export class SessionCycle implements FeedCycle {
       source: this.source,
       forwarder,
       length: this.closedLength,
+      // As many sessions as should hold the target, by the events per session seen so far.
+      firstSeconds: Math.max(
+        1,
+        Math.floor(
+          ((window.to - window.from) * CLOSED_WINDOW_TARGET_EVENTS) / (this.eventsPerSession * sessions),
+        ),
+      ),
       now,
       onSession: (end) => this.sessionRead(end, now),
     });
@@ -189,6 +199,7 @@ export class SessionCycle implements FeedCycle {
       heartbeat: () => this.env.heartbeat(),
       onTimeout: () => this.closedLength.shrink(),
     });
+    if (work.read.sessions > 0) this.eventsPerSession = Math.max(1, work.read.events / work.read.sessions);
   }
 
   /** The tracked sessions due now, in `lsids` batches, narrowed down when one fails. */
