@@ -67,12 +67,6 @@ export class SessionCycle implements FeedCycle {
   private readonly batchSize: AdaptiveSize;
   private readonly windowLength = listingWindowLength();
   private readonly closedLength = closedWindowLength();
-  /**
-   * Sessions a past window's listing brought that its closed sessions did not hold (they started
-   * there): tracked once the walk leaves the past, unless a later window ended them. Lost with a
-   * restart in the middle of a catch-up: one still running is then collected when it ends.
-   */
-  private readonly startedEarlier = new Set<string>();
   /** Events per closed session fetched by window so far; a guess until the first piece is read. */
   private eventsPerSession = 100;
   private readonly failures: FailureCharger<string>;
@@ -162,16 +156,11 @@ export class SessionCycle implements FeedCycle {
         walker.giveBack(window);
         continue;
       }
-      if (window.to <= pastEnd && fresh.length > BY_WINDOW_ABOVE_SESSIONS) {
+      const past = window.to <= pastEnd;
+      if (past && fresh.length > BY_WINDOW_ABOVE_SESSIONS) {
         await this.collectClosed(window, fresh.length, now, forwarder);
-        // Started here and not ended here: most end in a later past window, fetched whole too.
-        for (const lsid of fresh) if (this.state.isNew(lsid)) this.startedEarlier.add(lsid);
-      } else {
-        // Out of the past now: what started there and has not ended is running, or ended since.
-        for (const lsid of this.startedEarlier) this.state.track(lsid, now);
-        this.startedEarlier.clear();
-        for (const lsid of fresh) this.state.track(lsid, now);
       }
+      for (const lsid of fresh) this.state.track(lsid, now);
       // The next window overlaps what PRA showed past the watermark, and what it showed twice is known.
       this.state.advanceTo(window.to, this.config.overlapSeconds);
       this.env.saveState();
@@ -203,10 +192,7 @@ export class SessionCycle implements FeedCycle {
         ),
       ),
       now,
-      onSession: (end) => {
-        this.sessionRead(end, now);
-        if (end.endTime !== null) this.startedEarlier.delete(end.lsid);
-      },
+      onSession: (end) => this.sessionRead(end, now),
     });
     await runWorkQueue(work, () => this.closedLength.seconds, {
       running: () => this.env.running(),
