@@ -20,6 +20,7 @@ import {
   syslogReportLines,
   xmlReportLines,
 } from './module/feeds/report-kind';
+import { peek } from './module/feeds/report-head';
 import type { ArchiveWarning } from './module/feeds/syslog/archive';
 
 /** The name messages start with: the one the tool was called by, `pra` when run as a script. */
@@ -90,7 +91,7 @@ export async function parseCommand(
   const out = new LineWriter(io.stdout);
   let spool: string | undefined;
   try {
-    const { head, whole } = await peek(input, HEAD_BYTES);
+    const { head, whole } = await peek(input as AsyncIterable<Buffer>, HEAD_BYTES);
     const report = forced || recognise(head);
     if (report === undefined)
       throw new Error('this is no PRA report this tool knows by its start: name it with --report');
@@ -116,25 +117,6 @@ export async function parseCommand(
     if (input !== io.stdin) input.destroy();
     if (spool !== undefined) rmSync(path.dirname(spool), { recursive: true, force: true });
   }
-}
-
-/** The first `bytes` of `input` (fewer if it ends), and all of it, those bytes included. */
-async function peek(input: Readable, bytes: number): Promise<{ head: Buffer; whole: AsyncIterable<Buffer> }> {
-  const iterator = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const taken: Buffer[] = [];
-  let size = 0;
-  while (size < bytes) {
-    const next = await iterator.next();
-    if (next.done) break;
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-    taken.push(chunk);
-    size += chunk.length;
-  }
-  async function* whole(): AsyncGenerator<Buffer> {
-    yield* taken;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  }
-  return { head: Buffer.concat(taken).subarray(0, bytes), whole: whole() };
 }
 
 async function spoolToFile(content: AsyncIterable<Buffer>): Promise<string> {

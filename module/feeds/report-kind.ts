@@ -2,6 +2,7 @@
  * Which PRA report a saved reply is, and how to read it into the lines the module would forward:
  * for operators looking at a report by hand (`pra parse`).
  */
+import { isZipHead } from './report-head';
 import { parseSessionListing } from './sessions/listing';
 import { parseAccessSessionReport } from './sessions/report-parser';
 import { readSyslogReport } from './syslog/records';
@@ -20,8 +21,6 @@ const ROOTS: ReadonlyMap<string, ReportName> = new Map(
   }),
 );
 
-/** A ZIP archive starts with a local file header (or, empty, with the end of its directory). */
-const ZIP_SIGNATURES = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
 const PROLOG = /^(?:\uFEFF|\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*/;
 const ROOT_ELEMENT = /^<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)/;
 
@@ -30,8 +29,7 @@ const ROOT_ELEMENT = /^<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)/;
  * 'error' for PRA's `<error>` document, undefined when the head does not tell.
  */
 export function recognise(head: Buffer): ReportName | 'error' | undefined {
-  if (ZIP_SIGNATURES.some((signature) => head.subarray(0, signature.length).equals(signature)))
-    return 'Syslog';
+  if (isZipHead(head)) return 'Syslog';
   const rest = head.toString('utf8').replace(PROLOG, '');
   const root = ROOT_ELEMENT.exec(rest)?.[1];
   if (root === undefined) return undefined;

@@ -13,6 +13,7 @@ import { apiError, PraError } from '../../pra/errors';
 import { streamXml } from '../../xml/reader';
 import { ErrorTextSink, isNoDataMessage } from '../../xml/report-sink';
 import { ErrorTexts, type ReportAsked } from '../error-texts';
+import { isZipHead, peek, ZIP_SIGNATURE_BYTES } from '../report-head';
 import type { ArchiveWarning } from './archive';
 import { readSyslogReport, type SyslogReadCounts, type SyslogRecord } from './records';
 
@@ -35,9 +36,6 @@ export interface SyslogSource {
 const MAX_ARCHIVE_BYTES = 8 * 1024 * 1024 * 1024;
 const DOWNLOAD_FILE = 'syslog-report.download';
 const SYSLOG: ReportAsked = { report: 'Syslog', windows: false };
-/** A ZIP starts with a local file header, or, empty, with the end of its central directory. */
-const ZIP_SIGNATURES = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
-const ZIP_SIGNATURE_BYTES = 4;
 /** PRA's `<error>` document is a line of text; anything longer is no such document. */
 const MAX_ERROR_DOCUMENT_BYTES = 1024 * 1024;
 /** Disk errors that the operator, not PRA, must fix. */
@@ -114,34 +112,9 @@ async function zipOf(
   body: AsyncIterable<Buffer>,
 ): Promise<AsyncIterable<Buffer> | undefined> {
   const { head, whole } = await peek(body, ZIP_SIGNATURE_BYTES);
-  if (ZIP_SIGNATURES.some((signature) => head.subarray(0, signature.length).equals(signature))) return whole;
+  if (isZipHead(head)) return whole;
   await ErrorTexts.of(client).whole(SYSLOG, () => readErrorDocument(whole), undefined);
   return undefined;
-}
-
-/** At least `bytes` first bytes of `body` (fewer if it ends), and the whole body, those included. */
-async function peek(
-  body: AsyncIterable<Buffer>,
-  bytes: number,
-): Promise<{ head: Buffer; whole: AsyncIterable<Buffer> }> {
-  const iterator = body[Symbol.asyncIterator]();
-  const taken: Buffer[] = [];
-  let length = 0;
-  let ended = false;
-  while (length < bytes && !ended) {
-    const next = await iterator.next();
-    if (next.done) ended = true;
-    else {
-      taken.push(next.value);
-      length += next.value.length;
-    }
-  }
-  async function* whole(): AsyncGenerator<Buffer> {
-    yield* taken;
-    if (ended) return;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  }
-  return { head: Buffer.concat(taken), whole: whole() };
 }
 
 /**
