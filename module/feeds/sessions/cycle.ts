@@ -1,9 +1,10 @@
 /**
  * One cycle of the session feed, window after window until now: each window is listed (ids are
- * cheap); a past one holding many new sessions (a catch-up) has its closed sessions fetched whole,
- * by window (closed-windows.ts); the sessions tracked (new, running, failing) are fetched in `lsids`
- * batches. Events are pushed as they are parsed, and each session's progress committed once the
- * intake accepted it.
+ * cheap); one where many sessions ended (a catch-up, a busy minute) has them fetched whole, by
+ * window (closed-windows.ts); the sessions tracked (new, running, failing) are fetched in `lsids`
+ * batches. A session that started in one window of the walk and ended in a later one is fetched
+ * with the later one's closed sessions, not by lsid before. Events are pushed as they are parsed,
+ * and each session's progress committed once the intake accepted it.
  */
 import type { FailureCharger } from '../../engine/failure-charger';
 import type { CycleEnvironment, FeedCycle } from '../../engine/feed';
@@ -42,22 +43,21 @@ function listingWindowLength(): WindowLength {
   });
 }
 
-/** Closed windows start at an hour and grow to a day, their replies aiming at a few tens of thousands of events. */
-function closedWindowLength(): WindowLength {
-  return new WindowLength({
-    firstSeconds: 3600,
-    maxSeconds: 86_400,
-    targetItems: CLOSED_WINDOW_TARGET_EVENTS,
-  });
-}
-
 /**
- * A past window whose listing brings more new sessions than this has its closed sessions fetched
+ * A window whose listing shows more sessions ended and not yet finished than this has them fetched
  * whole, by window: fewer cost two requests by lsids at the default batch size, and a steady cycle,
  * which lists a minute or so, keeps to listings and batches (where a session that breaks its reply
  * is isolated by id).
  */
 const BY_WINDOW_ABOVE_SESSIONS = 100;
+
+/** New sessions of a window's listings: closed in it, or started in it and not closed there. */
+interface NewSessions {
+  closed: string[];
+  startedOnly: string[];
+  /** Followed while they ran, and closed in it. */
+  endedTracked: string[];
+}
 
 interface CycleCounts {
   listed: number;
@@ -66,13 +66,16 @@ interface CycleCounts {
 export class SessionCycle implements FeedCycle {
   private readonly batchSize: AdaptiveSize;
   private readonly windowLength = listingWindowLength();
-  private readonly closedLength = closedWindowLength();
+  /** Events a closed piece aims at: halved after a timeout, grown back a cycle later. */
+  private readonly closedTargetEvents = new AdaptiveSize(CLOSED_WINDOW_TARGET_EVENTS, 500);
   /** Events per closed session fetched by window so far; a guess until the first piece is read. */
   private eventsPerSession = 100;
   private readonly failures: FailureCharger<string>;
   private readonly schedule: RunningSchedule;
   /** Sessions the closed listings of this cycle named: ended, so fetched now whatever their schedule. */
   private endedNow = new Set<string>();
+  /** Sessions started in an earlier window of this cycle, running or ended in a later one. */
+  private readonly awaitingLaterWindow = new Set<string>();
 
   constructor(
     private readonly env: CycleEnvironment,
@@ -87,7 +90,9 @@ export class SessionCycle implements FeedCycle {
 
   async run(): Promise<void> {
     this.batchSize.nextCycle();
+    this.closedTargetEvents.nextCycle();
     this.endedNow = new Set();
+    this.awaitingLaterWindow.clear();
     const counts: CycleCounts = { listed: 0 };
     await runCycle(this.env, {
       clamp: (now) => {
@@ -132,9 +137,8 @@ export class SessionCycle implements FeedCycle {
    * Lists the sessions of the next window (and the overlap before it), then tracks the new ones and
    * moves the watermark to the window's end at once: a failing session never holds it back, since
    * it stays tracked. A window with too many new sessions is given back, to be asked again
-   * shorter. A past window with many new sessions (a catch-up) has its closed ones fetched whole,
-   * by window, first: they are finished then, and only the rest (running, in the overlap) is
-   * tracked. True once the windows reach now.
+   * shorter. A window of many newly closed sessions (a catch-up, a busy minute) has them fetched
+   * whole, by window, first. True once the windows reach now.
    */
   private async listNextWindow(
     walker: WindowWalker,
@@ -142,36 +146,38 @@ export class SessionCycle implements FeedCycle {
     forwarder: Forwarder<SerializedItem, SessionReceipt>,
     counts: CycleCounts,
   ): Promise<boolean> {
-    // No window straddles the overlap before now: what is past can be fetched whole, by window.
-    const pastEnd = now - this.config.overlapSeconds;
-    const next = (): TimeWindow | undefined =>
-      walker.take(
-        walker.position < pastEnd
-          ? Math.min(this.windowLength.seconds, pastEnd - walker.position)
-          : this.windowLength.seconds,
-      );
-    for (let window = next(); window !== undefined; window = next()) {
-      const fresh = await this.listNew(window, walker.reachesEnd(window));
-      if (fresh === undefined) {
+    for (let window = walker.take(); window !== undefined; window = walker.take()) {
+      const last = walker.reachesEnd(window);
+      const listed = await this.listNew(window, last);
+      if (listed === undefined) {
         walker.giveBack(window);
         continue;
       }
-      const past = window.to <= pastEnd;
-      if (past && fresh.length > BY_WINDOW_ABOVE_SESSIONS) {
-        await this.collectClosed(window, fresh.length, now, forwarder);
+      // Only the followed ones need saying: a new session is due anyway (a catch-up lists millions).
+      for (const lsid of listed.endedTracked) this.endedNow.add(lsid);
+      const ended = listed.closed.length + listed.endedTracked.length;
+      if (ended > BY_WINDOW_ABOVE_SESSIONS) await this.collectClosed(window, ended, now, forwarder);
+      // Started here and not ended here: a later window of this cycle that lists them as closed
+      // fetches them with its own, whole; what is still running by the last window is fetched then.
+      if (last) this.awaitingLaterWindow.clear();
+      else {
+        this.forgetFinished(this.awaitingLaterWindow);
+        for (const lsid of listed.startedOnly) this.awaitingLaterWindow.add(lsid);
       }
-      for (const lsid of fresh) this.state.track(lsid, now);
+      this.forgetFinished(this.endedNow);
+      for (const lsid of [...listed.closed, ...listed.startedOnly]) this.state.track(lsid, now);
       // The next window overlaps what PRA showed past the watermark, and what it showed twice is known.
       this.state.advanceTo(window.to, this.config.overlapSeconds);
       this.env.saveState();
-      counts.listed += fresh.length;
-      this.windowLength.afterReply(fresh.length, window.to - window.from);
-      return walker.reachesEnd(window);
+      const fresh = listed.closed.length + listed.startedOnly.length;
+      counts.listed += fresh;
+      this.windowLength.afterReply(fresh, window.to - window.from);
+      return last;
     }
     return true;
   }
 
-  /** The closed sessions of a past window, whole, in pieces of a bounded number of events. */
+  /** The sessions that ended in a window, whole, in pieces of a bounded number of events. */
   private async collectClosed(
     window: TimeWindow,
     sessions: number,
@@ -183,21 +189,18 @@ export class SessionCycle implements FeedCycle {
       state: this.state,
       source: this.source,
       forwarder,
-      length: this.closedLength,
-      // As many sessions as should hold the target, by the events per session seen so far.
-      firstSeconds: Math.max(
-        1,
-        Math.floor(
-          ((window.to - window.from) * CLOSED_WINDOW_TARGET_EVENTS) / (this.eventsPerSession * sessions),
-        ),
-      ),
+      estimate: { sessions, eventsPerSession: this.eventsPerSession },
+      targetEvents: this.closedTargetEvents.value,
       now,
       onSession: (end) => this.sessionRead(end, now),
     });
-    await runWorkQueue(work, () => this.closedLength.seconds, {
+    await runWorkQueue(work, () => work.pieceSeconds, {
       running: () => this.env.running(),
       heartbeat: () => this.env.heartbeat(),
-      onTimeout: () => this.closedLength.shrink(),
+      onTimeout: () => {
+        work.shrink();
+        this.closedTargetEvents.shrink();
+      },
     });
     if (work.read.sessions > 0) this.eventsPerSession = Math.max(1, work.read.events / work.read.sessions);
   }
@@ -238,49 +241,56 @@ export class SessionCycle implements FeedCycle {
     }
     // Sessions leave the tracked set only once committed: the bound on tracked sessions counts them right.
     await forwarder.drain();
-    // What is no longer tracked cannot be asked for again: only the rest need remembering.
-    for (const lsid of fetched) if (this.state.tracked(lsid) === undefined) fetched.delete(lsid);
+    this.forgetFinished(fetched);
   }
 
   /**
    * The sessions of the window not yet known, or undefined when the window held too many (or its
-   * listing was too large) and the length was shortened for it. The last window asks up to PRA's
-   * own now.
+   * listing was too large) and the length was shortened for it: the closed listing alone may say
+   * so, before the started one is asked. The last window asks up to PRA's own now.
    */
-  private async listNew(window: TimeWindow, last: boolean): Promise<string[] | undefined> {
+  private async listNew(window: TimeWindow, last: boolean): Promise<NewSessions | undefined> {
     const span = window.to - window.from;
-    const start = window.from - this.config.overlapSeconds;
-    let listed: string[];
+    const from = window.from - this.config.overlapSeconds;
+    const listing = { from, to: last ? undefined : Math.max(window.to, from + 1) };
+    const tooMany = (fresh: number): boolean => {
+      if (fresh <= MAX_NEW_SESSIONS_PER_WINDOW || span <= 1) return false;
+      this.windowLength.afterReply(fresh, span);
+      return true;
+    };
     try {
-      listed = await this.listWindow(start, last ? undefined : Math.max(window.to, start + 1));
+      const closed = await this.source.list({ field: 'end', ...listing });
+      const listed: NewSessions = {
+        closed: closed.filter((lsid) => this.state.isNew(lsid)),
+        startedOnly: [],
+        endedTracked: closed.filter((lsid) => this.state.tracked(lsid) !== undefined),
+      };
+      if (tooMany(listed.closed.length)) return undefined;
+      if (!this.config.liveSessions) return listed;
+      const ended = new Set(closed);
+      const started = await this.source.list({ field: 'start', ...listing });
+      listed.startedOnly = started.filter((lsid) => !ended.has(lsid) && this.state.isNew(lsid));
+      return tooMany(listed.closed.length + listed.startedOnly.length) ? undefined : listed;
     } catch (error) {
       if (!(error instanceof PraError && error.kind === 'too_large' && span > 1)) throw error;
       this.windowLength.shrink(span);
       return undefined;
     }
-    const fresh = listed.filter((lsid) => this.state.isNew(lsid));
-    if (fresh.length <= MAX_NEW_SESSIONS_PER_WINDOW || span <= 1) return fresh;
-    this.windowLength.afterReply(fresh.length, span);
-    return undefined;
+  }
+
+  /** What is no longer tracked cannot be asked for again: a catch-up's sets stay the size of a window. */
+  private forgetFinished(lsids: Set<string>): void {
+    for (const lsid of lsids) if (this.state.tracked(lsid) === undefined) lsids.delete(lsid);
   }
 
   /** Whether a tracked session is to be fetched now: not running, ended, or its schedule says so. */
   private isDue(lsid: string, now: number): boolean {
-    return this.endedNow.has(lsid) || this.schedule.isDue(lsid, now);
+    if (this.endedNow.has(lsid)) return true;
+    return !this.awaitingLaterWindow.has(lsid) && this.schedule.isDue(lsid, now);
   }
 
   private sessionRead(end: ReportSessionEnd, now: number): void {
     if (end.endTime === null) this.schedule.fetched(end.lsid, end.startTime, now);
     else this.schedule.forget(end.lsid);
-  }
-
-  /** Closed sessions that ended in the window and, following running sessions, those that started in it. */
-  private async listWindow(from: number, to: number | undefined): Promise<string[]> {
-    const closed = await this.source.list({ field: 'end', from, to });
-    // Only the followed ones need saying: a new session is due anyway (a catch-up lists millions).
-    for (const lsid of closed) if (this.state.tracked(lsid) !== undefined) this.endedNow.add(lsid);
-    if (!this.config.liveSessions) return closed;
-    const started = await this.source.list({ field: 'start', from, to });
-    return [...new Set([...closed, ...started])];
   }
 }

@@ -8,7 +8,7 @@ import type { SessionsConfig } from '../../../module/feeds/sessions/config';
 import { SessionFeedState, type StateFileContent } from '../../../module/feeds/sessions/state';
 import { FakeEnvironment, multiset } from './fakes';
 import { PraError } from '../../../module/pra/errors';
-import { FakeSessionTenant } from './fake-tenants';
+import { FakeSessionTenant, type FakeSession } from './fake-tenants';
 
 const NOW = 1_800_000_000;
 const HOUR = 3600;
@@ -76,6 +76,29 @@ function refuseUnaskable(tenant: FakeSessionTenant): void {
     return fetch(lsids);
   };
 }
+
+/**
+ * How many times PRA sent each session: in `lsids` batches and in the windows asked for whole. A
+ * session that ended on the bound between two windows is in both replies (the bounds are
+ * inclusive, and the second copy is dropped as already finished): it is counted in the later one.
+ */
+function timesSent(tenant: FakeSessionTenant): Map<string, number> {
+  const sent = new Map<string, number>();
+  const count = (lsid: string): void => {
+    sent.set(lsid, (sent.get(lsid) ?? 0) + 1);
+  };
+  for (const batch of tenant.fetches) batch.forEach(count);
+  for (const window of tenant.closedFetches) {
+    for (const session of endedIn(tenant, window)) if (session.end !== window.to) count(session.lsid);
+  }
+  return sent;
+}
+
+/** The sessions a window asked for whole holds (bounds inclusive, as the fake tenant answers). */
+const endedIn = (tenant: FakeSessionTenant, window: { from: number; to: number }): FakeSession[] =>
+  [...tenant.sessions.values()].filter(
+    (s) => s.end !== null && s.end >= window.from && s.end <= Math.max(window.to, window.from + 1),
+  );
 
 const eventsOf = (tenant: FakeSessionTenant, lsids: readonly string[]): string[] =>
   tenant.expected().filter((json) => lsids.includes((JSON.parse(json) as { session_id: string }).session_id));
@@ -296,6 +319,60 @@ describe('the session cycle', () => {
     await cycle.run();
     expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
     expect(eventsOf(tenant, backlog)).toHaveLength(1200);
+  });
+
+  it('has PRA send a session once when it started in one window of a catch-up and ended in a later one', async () => {
+    const tenant = new FakeSessionTenant();
+    // 20-minute sessions, 1,200 an hour for 10 hours: windows are given back for holding too
+    // many, and many sessions start in one window and end in the next.
+    const count = 12_000;
+    for (let i = 0; i < count; i++) {
+      const end = NOW - 10 * HOUR + Math.floor((i * 10 * HOUR) / count);
+      tenant.add({ lsid: `c${i}`, start: end - 1200, end, events: 2 });
+    }
+    const { env, cycle } = start(tenant, undefined, {
+      firstRunLookbackSeconds: 12 * HOUR,
+      sessionsPerRequest: 50,
+    });
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    const sent = timesSent(tenant);
+    expect(sent.size).toBe(count);
+    expect([...sent.values()].filter((times) => times > 1)).toEqual([]);
+    // Listings and windows, not one request per 50 sessions (240).
+    expect(tenant.fetches.length + tenant.closedFetches.length).toBeLessThan(40);
+  });
+
+  it('fetches whole the sessions that ended in the last window, when there are many', async () => {
+    const tenant = new FakeSessionTenant();
+    // Ended from 250 to 51 s ago: within the overlap before now.
+    closedSessions(tenant, 200, 3, NOW - 280);
+    const { env, cycle } = start(tenant);
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    expect(tenant.fetches).toEqual([]);
+    expect(tenant.closedFetches).toHaveLength(1);
+  });
+
+  it('asks for about 20,000 events a request: 1.4 times that in one, and more in pieces as the first ones show', async () => {
+    const tenant = new FakeSessionTenant();
+    const burst = (sessions: number, firstEnd: number, spread: number): void => {
+      for (let i = 0; i < sessions; i++) {
+        const end = firstEnd + Math.floor((i * spread) / sessions);
+        tenant.add({ lsid: `${firstEnd}-${i}`, start: end - 600, end, events: 200 });
+      }
+    };
+    // 28,000 events, in a window before the events per session are known (a guess of 100).
+    burst(140, NOW - 30 * HOUR, HOUR);
+    // 80,000 events, spread over the later window.
+    burst(400, NOW - 16 * HOUR, 15 * HOUR);
+    const { env, cycle } = start(tenant, undefined, { firstRunLookbackSeconds: 2 * DAY });
+    await cycle.run();
+    expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+    const replies = tenant.closedFetches.map((window) => 200 * endedIn(tenant, window).length);
+    expect(replies.filter((events) => events > 0)).toEqual([28_000, ...replies.slice(-4)]);
+    expect(replies.slice(-4).every((events) => events >= 10_000 && events <= 30_000)).toBe(true);
+    expect(tenant.fetches).toEqual([]);
   });
 
   it('falls back to listing and batches for a past window that cannot be fetched whole', async () => {
