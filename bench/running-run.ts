@@ -67,14 +67,16 @@ export async function runRunningSessions(plan: RunningPlan): Promise<RunningResu
     ),
   );
   try {
-    const stopGrowing = pra.autoGrow((plan.lengthSeconds * 1000) / plan.events);
+    const stopGrowing = pra.autoGrow((plan.lengthSeconds * 1000) / plan.events, { stampNow: true });
     await new Promise((resolve) => setTimeout(resolve, plan.lengthSeconds * 1000));
     stopGrowing();
     for (const session of pra.sessions) if (session.endTime === null) pra.endSession(session.lsid);
     const expected = expectedSessionJsons(pra);
     await sekoia.waitFor(() => checkSessionDelivery(pra, expected, sekoia.events).lost === 0, 120_000);
     const cost = praCost(pra);
-    const waits = eventWaits(pra.sessions, arrivals);
+    // Events logged before the collector's first detail request were history to it, not followed.
+    const firstFetch = pra.requests.find((request) => request.params.generate_report === 'AccessSession');
+    const waits = eventWaits(pra.sessions, arrivals, firstFetch?.at ?? 0);
     await collector.stop('SIGTERM');
     return {
       plan,
@@ -89,10 +91,14 @@ export async function runRunningSessions(plan: RunningPlan): Promise<RunningResu
   }
 }
 
-/** Each running event's wait from its time to its first arrival, and its session's age then. */
+/**
+ * Each event's wait from its time to its first arrival, and its session's age then: the events
+ * logged while the collector followed the session (from `followedFrom`) and before it ended.
+ */
 function eventWaits(
   sessions: readonly SimSession[],
   arrivals: ReadonlyArray<{ json: string; at: number }>,
+  followedFrom: number,
 ): Array<{ seconds: number; age: number }> {
   const starts = new Map(sessions.map((session) => [session.lsid, session.startTime]));
   const ends = new Map(sessions.map((session) => [session.lsid, session.endTime ?? Infinity]));
@@ -104,7 +110,7 @@ function eventWaits(
     const time = Number(event.timestamp);
     const start = starts.get(event.session_id) ?? time;
     // Only events logged while the session ran: the last ones come with its end, at once.
-    if (time >= (ends.get(event.session_id) ?? Infinity)) continue;
+    if (time < followedFrom || time >= (ends.get(event.session_id) ?? Infinity)) continue;
     waits.push({ seconds: at - time, age: time - start });
   }
   return waits;

@@ -421,9 +421,12 @@ export class SessionGenerator {
     return session;
   }
 
-  /** Appends `count` events with timestamps between the last event and `now` (never before the last). */
-  grow(session: SimSession, count: number, now: number): SimEvent[] {
-    const last = session.events.at(-1)?.timestamp ?? session.startTime;
+  /**
+   * Appends `count` events with timestamps between the last event (or `since`, when later) and
+   * `now`, never before the last.
+   */
+  grow(session: SimSession, count: number, now: number, since = -Infinity): SimEvent[] {
+    const last = Math.max(since, session.events.at(-1)?.timestamp ?? session.startTime);
     const upper = Math.max(last, now);
     const times = Array.from({ length: count }, () => this.rng.int(last, upper)).sort((a, b) => a - b);
     const cast = castOf(session);

@@ -252,7 +252,10 @@ class Simulator implements PraSimulator {
 
   autoGrow(intervalMs: number, options: AutoGrowOptions = {}): () => void {
     const timer = setInterval(() => {
-      for (const s of this.index.runningSessions()) this.generator.grow(s, options.events ?? 1, this.now());
+      const now = this.now();
+      for (const s of this.index.runningSessions()) {
+        this.generator.grow(s, options.events ?? 1, now, options.stampNow === true ? now : undefined);
+      }
       this.notify();
     }, intervalMs);
     this.timers.add(timer);

@@ -148,6 +148,12 @@ export type AddSessionInput = Omit<Partial<SimSession>, 'events'> & { events?: n
 export interface AutoGrowOptions {
   /** Events appended to every open session per tick, default 1. */
   events?: number;
+  /**
+   * Stamp them with the tick's second, as a live session logs its events, rather than any second
+   * since the session's last event (the default, so that seconds are often shared): a bench that
+   * measures how long an event waits counts from when PRA had it.
+   */
+  stampNow?: boolean;
 }
 
 export interface PraSimulator extends FeedControls {
