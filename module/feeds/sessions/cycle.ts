@@ -120,6 +120,7 @@ export class SessionCycle implements FeedCycle {
     forwarder: Forwarder<SerializedItem, SessionReceipt>,
     counts: CycleCounts,
   ): Promise<void> {
+    this.schedule.cycleStarts(now);
     const fetched = new Set<string>();
     const walker = new WindowWalker(Math.min(this.state.watermark, now), now, this.windowLength, {
       atLeastOne: true,

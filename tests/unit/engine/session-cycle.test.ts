@@ -287,10 +287,13 @@ describe('the session cycle', () => {
       env.clock += 60;
       await cycle.run();
     }
-    // Three hours old: a third of its age is past the 10-minute bound, less the cycle it may wait.
+    // Three hours old: a third of its age is past the 10-minute bound, so every 10 cycles.
     expect(fetches('old')).toBe(1);
     // Half a minute old: every cycle, then every other one as it ages.
     expect(fetches('young')).toBeGreaterThanOrEqual(5);
+    env.clock += 60;
+    await cycle.run();
+    expect(fetches('old')).toBe(1);
     env.clock += 60;
     await cycle.run();
     expect(fetches('old')).toBe(2);
@@ -302,6 +305,39 @@ describe('the session cycle', () => {
     const ofOld = env.intake.accepted.filter((json) => eventsOf(tenant, ['old']).includes(json));
     expect(multiset(ofOld)).toEqual(multiset(eventsOf(tenant, ['old'])));
   });
+
+  it.each([
+    [2, 10],
+    // Length ÷ (2 × the 600 s bound) = 24, once more whole when it ends, and its young minutes.
+    [8, 26],
+  ])(
+    'has PRA send a %i-hour session at most %i times its final size, no event waiting past the bound',
+    async (hours, ratio) => {
+      const tenant = new FakeSessionTenant();
+      const session = tenant.add({ lsid: 'vendor', start: NOW, end: null, events: 1 });
+      const sent: Array<{ at: number; events: number }> = [];
+      const fetch = tenant.fetch.bind(tenant);
+      const { env, cycle } = start(tenant);
+      tenant.fetch = (lsids) => {
+        if (lsids.includes('vendor')) sent.push({ at: env.clock, events: session.events });
+        return fetch(lsids);
+      };
+      // One event a minute, a cycle a minute, as the default trigger runs.
+      for (let minute = 0; minute < hours * 60; minute++) {
+        await cycle.run();
+        env.clock += 60;
+        session.events += 1;
+      }
+      session.end = env.clock;
+      await cycle.run();
+      expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
+      const total = sent.reduce((sum, fetch) => sum + fetch.events, 0);
+      expect(total / session.events).toBeLessThanOrEqual(ratio);
+      // An event written just after a fetch waits for the next one.
+      const gaps = sent.slice(1).map((fetch, i) => fetch.at - sent[i].at);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(600);
+    },
+  );
 
   it("fetches a past window's closed sessions whole, in one request, and a running session's remaining events", async () => {
     const tenant = new FakeSessionTenant();
