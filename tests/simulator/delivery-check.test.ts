@@ -9,6 +9,7 @@ import { manualClock, type PraNamespace, type PraSimulator, type SimEvent } from
 import { Waiters } from '../../simulator/wait';
 import { closeSimulators, NOW, start } from './pra-http';
 import { sessionEventsFromXml } from './reference-readers';
+import { CONTRACT_EXAMPLE_JSON } from '../support/contract-example';
 
 afterEach(closeSimulators);
 
@@ -64,17 +65,7 @@ describe('ground truth: session events', () => {
         { timestamp: 1_764_150_100, eventType: 'File Download', data: [['filename', 'a.txt']] },
       ],
     });
-    expect(JSON.stringify(expectedSessionEvents(sim)[0])).toBe(
-      '{"timestamp":"1764150000","event_type":"Chat Message",' +
-        '"performed_by":{"type":"representative","name":"Alice Martin","gsnumber":"5","public_ip":"[2001:db8::5]:40001"},' +
-        '"destination":{"type":"everyone","name":"Everyone","gsnumber":"0"},' +
-        '"body":"Starting maintenance <CHG-42>",' +
-        '"session_id":"5b1f0c2e9a7d4e3f8c6b2a1d0e9f8a7b",' +
-        '"jump_group":{"name":"DBA & Ops","type":"shared"},' +
-        '"primary_customer":{"name":"db-prod-02","gsnumber":"7","private_ip":"10.1.2.3","public_ip":"198.51.100.20:50112","hostname":"db-prod-02.example.net","os":"Ubuntu 24.04"},' +
-        '"primary_rep":{"name":"Alice Martin","gsnumber":"5","public_ip":"[2001:db8::5]:40001"},' +
-        '"file_transfer_count":"1","file_move_count":"0","file_delete_count":"0"}',
-    );
+    expect(JSON.stringify(expectedSessionEvents(sim)[0])).toBe(CONTRACT_EXAMPLE_JSON);
   });
 
   it.each<[number, PraNamespace, string | undefined]>([
