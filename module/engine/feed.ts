@@ -7,10 +7,10 @@ import type { ArgumentReader, CollectionConfig } from '../config';
 import type { PraClient, PraCredentials } from '../pra/client';
 import type { ReportName } from '../pra/reports';
 import type { ForwarderOptions } from './forwarder';
+import type { CollectorMetrics } from './metrics';
 
 /** The forwarder's options but the state's save, which the cycle environment owns. */
 export type IntakeDelivery = Omit<ForwarderOptions, 'save'>;
-import type { CollectorMetrics } from './metrics';
 
 /** A feed's memory between cycles, saved after every commit. */
 export interface FeedState {
