@@ -73,7 +73,7 @@ export class SessionCycle implements FeedCycle {
   private readonly failures: FailureCharger<string>;
   private readonly schedule: RunningSchedule;
   /** Sessions the closed listings of this cycle named: ended, so fetched now whatever their schedule. */
-  private endedNow = new Set<string>();
+  private readonly endedNow = new Set<string>();
   /** Sessions started in an earlier window of this cycle, running or ended in a later one. */
   private readonly awaitingLaterWindow = new Set<string>();
 
@@ -91,7 +91,7 @@ export class SessionCycle implements FeedCycle {
   async run(): Promise<void> {
     this.batchSize.nextCycle();
     this.closedTargetEvents.nextCycle();
-    this.endedNow = new Set();
+    this.endedNow.clear();
     this.awaitingLaterWindow.clear();
     const counts: CycleCounts = { listed: 0 };
     await runCycle(this.env, {
