@@ -273,7 +273,7 @@ function removeQuietly(file: string): void {
   try {
     fs.rmSync(file, { force: true });
   } catch {
-    // See above.
+    // Nothing to do: each caller says what a file left behind means.
   }
 }
 
