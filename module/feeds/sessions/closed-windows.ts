@@ -20,7 +20,7 @@ import type { SessionFeedState } from './state';
 /** Events a piece aims at: a few tens of thousands keep a reply's cost and its parse bounded. */
 export const CLOSED_WINDOW_TARGET_EVENTS = 20_000;
 /** Past this many events (an estimate gone far wrong) a reply is abandoned and asked for again shorter. */
-export const MAX_EVENTS_PER_CLOSED_WINDOW = 5 * CLOSED_WINDOW_TARGET_EVENTS;
+const MAX_EVENTS_PER_CLOSED_WINDOW = 5 * CLOSED_WINDOW_TARGET_EVENTS;
 
 export interface ClosedWindowsContext {
   env: CycleEnvironment;

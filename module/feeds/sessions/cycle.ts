@@ -66,7 +66,11 @@ interface CycleCounts {
 export class SessionCycle implements FeedCycle {
   private readonly batchSize: AdaptiveSize;
   private readonly windowLength = listingWindowLength();
-  /** Events a closed piece aims at: halved after a timeout, grown back a cycle later. */
+  /**
+   * Events a closed piece aims at: halved after a timeout, grown back a cycle later; never under
+   * 500, so that a slow PRA still gets pieces worth a request (a timeout within a window halves
+   * that window's pieces on its own).
+   */
   private readonly closedTargetEvents = new AdaptiveSize(CLOSED_WINDOW_TARGET_EVENTS, 500);
   /** Events per closed session fetched by window so far; a guess until the first piece is read. */
   private eventsPerSession = 100;

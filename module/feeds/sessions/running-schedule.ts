@@ -37,7 +37,7 @@ export class RunningSchedule {
   }
 
   /** The longest an event of a session `age` seconds old may wait. */
-  allowedWait(age: number): number {
+  private allowedWait(age: number): number {
     return Math.min(this.maxDelaySeconds, Math.max(0, age) / 3);
   }
 
