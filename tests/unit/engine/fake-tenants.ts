@@ -97,10 +97,14 @@ export class FakeSessionTenant implements SessionSource {
   async *fetchClosed(window: TimeWindow): AsyncGenerator<SerializedItem> {
     if (this.down) throw fault('http', 'AccessSession');
     this.closedFetches.push(window);
-    const ended = [...this.sessions.values()].filter(
+    yield* this.details(this.endedIn(window).map((s) => s.lsid));
+  }
+
+  /** The sessions a window asked for whole holds. */
+  endedIn(window: TimeWindow): FakeSession[] {
+    return [...this.sessions.values()].filter(
       (s) => s.end !== null && s.end >= window.from && s.end <= Math.max(window.to, window.from + 1),
     );
-    yield* this.details(ended.map((s) => s.lsid));
   }
 
   async probe(): Promise<void> {

@@ -8,7 +8,7 @@ import type { SessionsConfig } from '../../../module/feeds/sessions/config';
 import { SessionFeedState, type StateFileContent } from '../../../module/feeds/sessions/state';
 import { FakeEnvironment, multiset } from './fakes';
 import { PraError } from '../../../module/pra/errors';
-import { FakeSessionTenant, type FakeSession } from './fake-tenants';
+import { FakeSessionTenant } from './fake-tenants';
 
 const NOW = 1_800_000_000;
 const HOUR = 3600;
@@ -89,16 +89,10 @@ function timesSent(tenant: FakeSessionTenant): Map<string, number> {
   };
   for (const batch of tenant.fetches) batch.forEach(count);
   for (const window of tenant.closedFetches) {
-    for (const session of endedIn(tenant, window)) if (session.end !== window.to) count(session.lsid);
+    for (const session of tenant.endedIn(window)) if (session.end !== window.to) count(session.lsid);
   }
   return sent;
 }
-
-/** The sessions a window asked for whole holds (bounds inclusive, as the fake tenant answers). */
-const endedIn = (tenant: FakeSessionTenant, window: { from: number; to: number }): FakeSession[] =>
-  [...tenant.sessions.values()].filter(
-    (s) => s.end !== null && s.end >= window.from && s.end <= Math.max(window.to, window.from + 1),
-  );
 
 const eventsOf = (tenant: FakeSessionTenant, lsids: readonly string[]): string[] =>
   tenant.expected().filter((json) => lsids.includes((JSON.parse(json) as { session_id: string }).session_id));
@@ -405,7 +399,7 @@ describe('the session cycle', () => {
     const { env, cycle } = start(tenant, undefined, { firstRunLookbackSeconds: 2 * DAY });
     await cycle.run();
     expect(multiset(env.intake.accepted)).toEqual(multiset(tenant.expected()));
-    const replies = tenant.closedFetches.map((window) => 200 * endedIn(tenant, window).length);
+    const replies = tenant.closedFetches.map((window) => 200 * tenant.endedIn(window).length);
     expect(replies.filter((events) => events > 0)).toEqual([28_000, ...replies.slice(-4)]);
     expect(replies.slice(-4).every((events) => events >= 10_000 && events <= 30_000)).toBe(true);
     expect(tenant.fetches).toEqual([]);
